@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"zengo/internal/api"
+	"zengo/internal/auth"
+	"zengo/internal/store"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	s := newSettings("serve", stderr)
+	listen := s.add("listen", "ZENGO_LISTEN", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	ss := addStoreSettings(s, getenv)
+	jwtSecret := s.add("jwt-secret", "ZENML_SERVER_JWT_SECRET_KEY", "", "JWT signing secret (empty: generated once and kept in the database)")
+	expire := s.add("jwt-expire-minutes", "ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES", "", "lifetime of login tokens in minutes (empty: they do not expire)")
+	adminName := s.add("default-user-name", "ZENML_DEFAULT_USER_NAME", "default", "name of the admin user created on first start")
+	adminPassword := s.add("default-user-password", "ZENML_DEFAULT_USER_PASSWORD", "", "password of that admin user (empty only on a loopback address)")
+	projectName := s.add("default-project-name", "ZENML_DEFAULT_PROJECT_NAME", "default", "name of the project created on first start")
+	serverURL := s.add("server-url", "ZENML_SERVER_SERVER_URL", "", "public URL of the server, reported by /api/v1/info")
+	dashboardURL := s.add("dashboard-url", "ZENML_SERVER_DASHBOARD_URL", "", "dashboard URL, reported by /api/v1/info")
+	deployment := s.add("deployment-type", "ZENML_SERVER_DEPLOYMENT_TYPE", "other", "deployment type reported by /api/v1/info")
+	cookie := s.add("auth-cookie-name", "ZENML_SERVER_AUTH_COOKIE_NAME", "", "auth cookie name (empty: zenml-server-<server id>)")
+	logFormat := s.add("log-format", "ZENGO_LOG_FORMAT", "text", "log format: text or json")
+	logLevel := s.add("log-level", "ZENGO_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	shutdownTimeout := s.add("shutdown-timeout", "ZENGO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown")
+	if err := s.parse(args, getenv); err != nil {
+		return err
+	}
+
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	cfg := api.Config{
+		JWTSecret: *jwtSecret, ServerURL: *serverURL, DashboardURL: *dashboardURL,
+		DeploymentType: *deployment, AuthCookieName: *cookie, DefaultProjectName: *projectName,
+	}
+	if *expire != "" {
+		if cfg.TokenExpireMinutes, err = strconv.Atoi(*expire); err != nil || cfg.TokenExpireMinutes < 0 {
+			return fmt.Errorf("ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES must be a non-negative integer, got %q", *expire)
+		}
+	}
+	grace, err := time.ParseDuration(*shutdownTimeout)
+	if err != nil {
+		return fmt.Errorf("ZENGO_SHUTDOWN_TIMEOUT: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	db, err := openStore(ctx, ss)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := initialise(ctx, db, *adminName, *adminPassword, *projectName, isLoopback(ln.Addr()), log); err != nil {
+		return err
+	}
+	srv, err := api.NewServer(ctx, db, cfg, log)
+	if err != nil {
+		return err
+	}
+
+	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+	fmt.Fprintf(stdout, "zengo listening on http://%s (store: %s)\n", ln.Addr(), db.Engine())
+	log.Info("zengo started", "addr", ln.Addr().String(), "engine", db.Engine(), "server_id", srv.ServerID().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: waiting for in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openStore opens (and migrates) the configured database.
+func openStore(ctx context.Context, ss storeSettings) (*store.DB, error) {
+	readers, err := ss.readers()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, ss.resolvedURL(), store.Options{MaxReaders: readers})
+}
+
+// initialise sets up an empty database (admin user, default project and
+// stack); on an initialised one it does nothing.
+func initialise(ctx context.Context, db *store.DB, adminName, adminPassword, projectName string, loopback bool, log *slog.Logger) error {
+	done, err := db.Initialised(ctx)
+	if err != nil || done {
+		return err
+	}
+	if adminPassword == "" && !loopback {
+		return fmt.Errorf("refusing to create the admin user %q with an empty password on a server reachable from other machines: set ZENML_DEFAULT_USER_PASSWORD (or --default-user-password), or listen on a loopback address", adminName)
+	}
+	hash, err := auth.HashPassword(adminPassword)
+	if err != nil {
+		return err
+	}
+	created, err := db.Initialise(ctx, store.Bootstrap{AdminName: adminName, AdminPasswordHash: hash, ProjectName: projectName})
+	if err != nil {
+		return fmt.Errorf("initialise the database: %w", err)
+	}
+	if created {
+		log.Info("initialised a new database", "admin_user", adminName, "project", projectName)
+	}
+	return nil
+}
+
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("ZENGO_LOG_LEVEL: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("ZENGO_LOG_FORMAT must be text or json, got %q", format)
+}

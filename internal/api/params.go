@@ -1,0 +1,65 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+// listParams parses a list request for resource res.
+func listParams(r *http.Request, res *filter.Resource) (*filter.List, error) {
+	return filter.Parse(r.URL.Query(), res, filter.ParseOptions{})
+}
+
+// hydrateParam reads `hydrate` on a single-entity route (default true).
+func hydrateParam(r *http.Request, def bool) (bool, error) {
+	v, ok := r.URL.Query()["hydrate"]
+	if !ok {
+		return def, nil
+	}
+	b, ok := filter.ParseBool(v[len(v)-1])
+	if !ok {
+		return false, &validationError{errs: []fieldError{{typ: "bool_parsing", loc: []string{"query", "hydrate"},
+			msg: "Input should be a valid boolean, unable to interpret input", input: v[len(v)-1]}}}
+	}
+	return b, nil
+}
+
+// pathUUID reads a path segment that the reference declares as a UUID; a
+// malformed one is a 422 naming the path parameter.
+func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
+	v := r.PathValue(name)
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return uuid.Nil, &validationError{errs: []fieldError{uuidError([]string{"path", name}, v)}}
+	}
+	return id, nil
+}
+
+// queryUUID reads an optional UUID query parameter.
+func queryUUID(r *http.Request, name string) (*uuid.UUID, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return nil, &validationError{errs: []fieldError{uuidError([]string{"query", name}, v)}}
+	}
+	return &id, nil
+}
+
+// forbidden is the reference's 403 for operations a user may not do.
+func forbidden(format string, args ...any) error {
+	return zen.Errorf(zen.EForbidden, format, args...)
+}
+
+
+// uuidError is pydantic's complaint about a malformed UUID at loc.
+func uuidError(loc []string, v string) fieldError {
+	detail := uuidParseDetail(v)
+	return fieldError{typ: "uuid_parsing", loc: loc, msg: "Input should be a valid UUID, " + detail, input: v, ctx: "{'error': " + zen.PyRepr(detail) + "}"}
+}

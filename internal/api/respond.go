@@ -1,0 +1,76 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+// writeJSON answers with a JSON body. Every success carries one: the client
+// refuses a 2xx without JSON, so a delete answers `null`.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode response", "err", err)
+		status, body = 500, []byte(`{"detail":["RuntimeError","failed to encode the response"]}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// detail is the reference's error body: {"detail": [exception, message]}.
+func detail(name, message string) map[string]any {
+	return map[string]any{"detail": []string{name, message}}
+}
+
+// plainDetail is the other shape the reference uses at the HTTP layer:
+// {"detail": "text"}.
+func plainDetail(message string) map[string]any {
+	return map[string]any{"detail": message}
+}
+
+// writeError turns any error into the reference's answer for it. Errors
+// that are not application errors are logged and reported as a 500 without
+// their internals.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ze *zen.Error
+	var ve *validationError
+	var pe filter.ParamErrors
+	var me *filter.ModelError
+	switch {
+	case errors.As(err, &ze):
+		if ze.Code == zen.EUnauthorized {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+		}
+		writeJSON(w, ze.Status(), detail(ze.ExceptionName(), ze.Message))
+	case errors.As(err, &ve):
+		writeJSON(w, http.StatusUnprocessableEntity, []string{"ValueError", ve.Error()})
+	case errors.As(err, &pe):
+		writeJSON(w, http.StatusUnprocessableEntity, []string{"ValueError", paramError(pe).Error()})
+	case errors.As(err, &me):
+		writeJSON(w, http.StatusUnprocessableEntity, detail("ValueError", me.Error()))
+	case errors.Is(err, errBodyTooLarge):
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+	default:
+		logger(r).Error("request failed", "err", err)
+		writeJSON(w, http.StatusInternalServerError, detail("RuntimeError", "An internal error occurred while handling the request."))
+	}
+}
+
+// handler adapts a function that returns a value to serve as JSON, or an
+// error to answer in the reference's shape.
+type handler func(r *http.Request) (any, error)
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v, err := h(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}

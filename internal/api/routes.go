@@ -1,0 +1,100 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+)
+
+// routes lists the whole API surface in one place.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	public := func(pattern string, h http.Handler) { mux.Handle(pattern, h) }
+	authed := func(pattern string, h handler) { mux.Handle(pattern, s.authed(h)) }
+
+	// Public.
+	public("GET /health", http.HandlerFunc(s.health))
+	public("GET /ready", http.HandlerFunc(s.ready))
+	public("GET /api/v1/version", handler(s.version))
+	public("GET /api/v1/info", handler(s.info))
+	public("POST /api/v1/login", http.HandlerFunc(s.login))
+	public("GET /api/v1/logout", http.HandlerFunc(s.logout))
+	public("PUT /api/v1/users/{user}/activate", handler(s.activateUser))
+
+	// Auth and server.
+	authed("GET /api/v1/api_token", s.apiToken)
+	authed("GET /api/v1/settings", s.getSettings)
+	authed("PUT /api/v1/settings", s.updateSettings)
+
+	// Users.
+	authed("GET /api/v1/current-user", s.getCurrentUser)
+	authed("PUT /api/v1/current-user", s.updateCurrentUser)
+	authed("GET /api/v1/users", s.listUsers)
+	authed("POST /api/v1/users", s.createUser)
+	authed("GET /api/v1/users/{user}", s.getUser)
+	authed("PUT /api/v1/users/{user}", s.updateUser)
+	authed("DELETE /api/v1/users/{user}", s.deleteUser)
+	authed("PUT /api/v1/users/{user}/deactivate", s.deactivateUser)
+
+	// Service accounts and their API keys.
+	authed("GET /api/v1/service_accounts", s.listServiceAccounts)
+	authed("POST /api/v1/service_accounts", s.createServiceAccount)
+	authed("GET /api/v1/service_accounts/{account}", s.getServiceAccount)
+	authed("PUT /api/v1/service_accounts/{account}", s.updateServiceAccount)
+	authed("DELETE /api/v1/service_accounts/{account}", s.deleteServiceAccount)
+	authed("GET /api/v1/service_accounts/{account}/api_keys", s.listAPIKeys)
+	authed("POST /api/v1/service_accounts/{account}/api_keys", s.createAPIKey)
+	authed("GET /api/v1/service_accounts/{account}/api_keys/{key}", s.getAPIKey)
+	authed("PUT /api/v1/service_accounts/{account}/api_keys/{key}", s.updateAPIKey)
+	authed("DELETE /api/v1/service_accounts/{account}/api_keys/{key}", s.deleteAPIKey)
+	authed("PUT /api/v1/service_accounts/{account}/api_keys/{key}/rotate", s.rotateAPIKey)
+
+	// Projects.
+	authed("GET /api/v1/projects", s.listProjects)
+	authed("POST /api/v1/projects", s.createProject)
+	authed("GET /api/v1/projects/{project}", s.getProject)
+	authed("PUT /api/v1/projects/{project}", s.updateProject)
+	authed("DELETE /api/v1/projects/{project}", s.deleteProject)
+	authed("GET /api/v1/projects/{project}/statistics", s.projectStatistics)
+
+	// Stacks, components, flavors.
+	authed("GET /api/v1/stacks", s.listStacks)
+	authed("GET /api/v1/stacks/{stack_id}", s.getStack)
+	authed("GET /api/v1/components", s.listComponents)
+	authed("GET /api/v1/components/{component_id}", s.getComponent)
+	authed("GET /api/v1/flavors", s.listFlavors)
+	authed("GET /api/v1/flavors/{flavor_id}", s.getFlavor)
+
+	return withRouteErrors(mux)
+}
+
+// withRouteErrors answers unknown paths and wrong methods in FastAPI's
+// shape ({"detail": "Not Found"} / {"detail": "Method Not Allowed"})
+// instead of the mux's plain text.
+func withRouteErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusProbe{header: http.Header{}}
+		mux.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			if allow := probe.header.Get("Allow"); allow != "" {
+				w.Header().Set("Allow", strings.ReplaceAll(allow, ", HEAD", ""))
+			}
+			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
+			return
+		}
+		writeJSON(w, http.StatusNotFound, plainDetail("Not Found"))
+	})
+}
+
+// statusProbe captures what the mux would answer, without sending it.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int)        { p.status = code }

@@ -1,0 +1,88 @@
+// Package api serves the ZenML REST API over HTTP: routes, handlers per
+// resource, the wire shapes (body / metadata / resources), authentication
+// and the reference's error answers.
+package api
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/store"
+)
+
+// Version is the ZenML release whose API zengo serves.
+const Version = "0.98.0"
+
+// Config holds the server's settings that are not in the database.
+type Config struct {
+	// JWTSecret overrides the secret stored in the database.
+	JWTSecret string
+	// TokenExpireMinutes bounds login tokens; 0 means they do not expire,
+	// the reference's default.
+	TokenExpireMinutes int
+	// GenericTokenLifetime is the default lifetime of /api_token tokens;
+	// GenericTokenMaxLifetime their limit.
+	GenericTokenLifetime    time.Duration
+	GenericTokenMaxLifetime time.Duration
+	ServerURL               string
+	DashboardURL            string
+	DeploymentType          string
+	// AuthCookieName overrides the cookie name (default zenml-server-<id>).
+	AuthCookieName string
+	// DefaultProjectName is the project that cannot be deleted or renamed.
+	DefaultProjectName string
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	db       *store.DB
+	cfg      Config
+	log      *slog.Logger
+	serverID uuid.UUID
+	secret   []byte
+	handler  http.Handler
+}
+
+// NewServer builds the API over an initialised store.
+func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.GenericTokenLifetime == 0 {
+		cfg.GenericTokenLifetime = time.Hour
+	}
+	if cfg.GenericTokenMaxLifetime == 0 {
+		cfg.GenericTokenMaxLifetime = 7 * 24 * time.Hour
+	}
+	if cfg.DeploymentType == "" {
+		cfg.DeploymentType = "other"
+	}
+	settings, storedSecret, err := db.Settings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read server settings: %w", err)
+	}
+	s := &Server{db: db, cfg: cfg, log: log, serverID: settings.ServerID}
+	if cfg.JWTSecret != "" {
+		s.secret = []byte(cfg.JWTSecret)
+	} else if s.secret, err = hex.DecodeString(storedSecret); err != nil {
+		return nil, fmt.Errorf("stored JWT secret: %w", err)
+	}
+	if s.cfg.AuthCookieName == "" {
+		s.cfg.AuthCookieName = "zenml-server-" + s.serverID.String()
+	}
+	s.handler = withRequestLog(log, s.routes())
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// ServerID is the server's stable identity.
+func (s *Server) ServerID() uuid.UUID { return s.serverID }

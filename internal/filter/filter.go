@@ -1,0 +1,518 @@
+// Package filter is ZenML's list language: query parameters become typed
+// conditions, a sort and a page. It knows nothing of SQL; the store renders
+// the conditions it returns. Each resource declares its fields in a Resource
+// table, and only names from that table ever reach the store.
+package filter
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/zen"
+)
+
+// Type is a filter field's value type; it decides the operators allowed.
+type Type int
+
+const (
+	String Type = iota
+	UUID
+	Datetime
+	Int
+	Bool
+	Float
+)
+
+// Op is a filter operator as written on the wire ("equals", "contains", ...).
+type Op string
+
+const (
+	Equals      Op = "equals"
+	NotEquals   Op = "notequals"
+	Contains    Op = "contains"
+	NotContains Op = "notcontains"
+	StartsWith  Op = "startswith"
+	EndsWith    Op = "endswith"
+	OneOf       Op = "oneof"
+	NotOneOf    Op = "notoneof"
+	GT          Op = "gt"
+	GTE         Op = "gte"
+	LT          Op = "lt"
+	LTE         Op = "lte"
+	In          Op = "in"
+	IsNull      Op = "isnull"
+	IsNotNull   Op = "isnotnull"
+)
+
+// knownOps lists every operator the reference recognises as a prefix; a
+// value whose text before the first colon is not one of them is a literal.
+var knownOps = map[Op]bool{
+	Equals: true, NotEquals: true, Contains: true, NotContains: true,
+	StartsWith: true, EndsWith: true, OneOf: true, NotOneOf: true,
+	GT: true, GTE: true, LT: true, LTE: true, In: true,
+	IsNull: true, IsNotNull: true,
+}
+
+// opsOrder is the reference's order of operators in its error messages.
+var allowedOps = map[Type][]Op{
+	String:   {Equals, NotEquals, StartsWith, Contains, EndsWith, OneOf, NotOneOf, NotContains, IsNull, IsNotNull, GT, GTE, LT, LTE},
+	UUID:     {Equals, NotEquals, StartsWith, Contains, EndsWith, OneOf, NotOneOf, NotContains, IsNull, IsNotNull, GT, GTE, LT, LTE},
+	Datetime: {Equals, NotEquals, IsNull, IsNotNull, GT, GTE, LT, LTE, In},
+	Int:      {Equals, NotEquals, IsNull, IsNotNull, GT, GTE, LT, LTE},
+	Float:    {Equals, NotEquals, IsNull, IsNotNull, GT, GTE, LT, LTE},
+	Bool:     {Equals, NotEquals, IsNull, IsNotNull},
+}
+
+// Field is one filterable query parameter of a resource.
+type Field struct {
+	Name string
+	Type Type
+	// Single fields take one value; a repeated parameter keeps the last,
+	// as FastAPI does for scalar query parameters.
+	Single bool
+	// Scope fields (project, scope_user) are not conditions: they always
+	// narrow the list, whatever the logical operator. Parse leaves their
+	// raw value in List.Scope for the caller to resolve.
+	Scope bool
+}
+
+// Resource declares a list endpoint's language: its fields and the extra
+// sort keys that are not fields.
+type Resource struct {
+	// Model names the reference's filter class, for error messages.
+	Model  string
+	Fields []Field
+	// SortKeys are custom sort options (e.g. "user", "tags", "latest_run").
+	SortKeys []string
+	// Unsortable fields are accepted as filters but refused as sort keys.
+	Unsortable []string
+}
+
+func (r *Resource) field(name string) (Field, bool) {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Condition is one parsed filter: field, operator and typed value.
+// Value is nil (isnull/isnotnull), string, []string (oneof), float64,
+// int64, bool, zen.Time, or [2]zen.Time (datetime "in").
+type Condition struct {
+	Field string
+	Op    Op
+	Value any
+	// Raw is the value as written, after the operator prefix.
+	Raw string
+}
+
+// As re-reads a condition's value as another type: a "user" condition is
+// matched against the id (UUID), the name and the full name (strings).
+// A value that does not fit the type matches nothing.
+func (c Condition) As(t Type) (Condition, bool) {
+	prefixed := string(c.Op) + ":" + c.Raw
+	if c.Op == IsNull || c.Op == IsNotNull {
+		prefixed = string(c.Op) + ":"
+	}
+	out, err := ParseCondition(Field{Name: c.Field, Type: t}, prefixed)
+	return out, err == nil
+}
+
+// List is a parsed list request.
+type List struct {
+	Conditions []Condition
+	Scope      map[string]string
+	Or         bool
+	SortField  string
+	SortDesc   bool
+	Page       int
+	Size       int
+	Hydrate    bool
+}
+
+// Offset is the row offset of the page.
+func (l *List) Offset() int { return (l.Page - 1) * l.Size }
+
+// Values returns the conditions on one field, in request order.
+func (l *List) Values(field string) []Condition {
+	var out []Condition
+	for _, c := range l.Conditions {
+		if c.Field == field {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Without returns the conditions that are not on the named fields.
+func (l *List) Without(fields ...string) []Condition {
+	var out []Condition
+next:
+	for _, c := range l.Conditions {
+		for _, f := range fields {
+			if c.Field == f {
+				continue next
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Page limits, as the reference's.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 10000
+)
+
+// ParseOptions carries per-route defaults.
+type ParseOptions struct {
+	HydrateDefault bool
+}
+
+// Parse reads a list request's query parameters for resource r.
+func Parse(q url.Values, r *Resource, opts ParseOptions) (*List, error) {
+	l := &List{Page: 1, Size: DefaultPageSize, Hydrate: opts.HydrateDefault, SortField: "created"}
+	var perr ParamErrors
+
+	if v, ok := last(q, "page"); ok {
+		n, err := parseIntParam("page", v)
+		switch {
+		case err != nil:
+			perr = append(perr, *err)
+		case n < 1:
+			perr = append(perr, ParamError{Type: "greater_than_equal", Loc: "page", Msg: "Input should be greater than or equal to 1", Input: v, Ctx: "{'ge': 1}"})
+		default:
+			l.Page = n
+		}
+	}
+	if v, ok := last(q, "size"); ok {
+		n, err := parseIntParam("size", v)
+		switch {
+		case err != nil:
+			perr = append(perr, *err)
+		case n < 1:
+			perr = append(perr, ParamError{Type: "greater_than_equal", Loc: "size", Msg: "Input should be greater than or equal to 1", Input: v, Ctx: "{'ge': 1}"})
+		case n > MaxPageSize:
+			perr = append(perr, ParamError{Type: "less_than_equal", Loc: "size", Msg: "Input should be less than or equal to 10000", Input: v, Ctx: "{'le': 10000}"})
+		default:
+			l.Size = n
+		}
+	}
+	if v, ok := last(q, "hydrate"); ok {
+		b, okb := ParseBool(v)
+		if !okb {
+			perr = append(perr, ParamError{Type: "bool_parsing", Loc: "hydrate", Msg: "Input should be a valid boolean, unable to interpret input", Input: v})
+		} else {
+			l.Hydrate = b
+		}
+	}
+	if v, ok := last(q, "logical_operator"); ok {
+		switch v {
+		case "and":
+		case "or":
+			l.Or = true
+		default:
+			perr = append(perr, ParamError{Type: "enum", Loc: "logical_operator", Msg: "Input should be 'or' or 'and'", Input: v, Ctx: `{'expected': "'or' or 'and'"}`})
+		}
+	}
+	if len(perr) > 0 {
+		return nil, perr
+	}
+
+	sortBy := "created"
+	if v, ok := last(q, "sort_by"); ok {
+		sortBy = v
+	}
+	if err := l.setSort(r, sortBy); err != nil {
+		return nil, err
+	}
+
+	// A value that validates but cannot be used (a non-numeric value for a
+	// numeric comparison) fails later on the reference, at query time, so it
+	// is reported only when every value has validated.
+	var queryErr error
+	for _, f := range r.Fields {
+		raw, ok := q[f.Name]
+		if !ok {
+			continue
+		}
+		if f.Single || f.Scope {
+			raw = raw[len(raw)-1:]
+		}
+		if f.Scope {
+			if l.Scope == nil {
+				l.Scope = map[string]string{}
+			}
+			l.Scope[f.Name] = raw[0]
+			continue
+		}
+		for _, v := range raw {
+			c, err := ParseCondition(f, v)
+			if _, late := err.(*zen.Error); late {
+				if queryErr == nil {
+					queryErr = err
+				}
+				continue
+			}
+			if err != nil {
+				return nil, r.modelError(err)
+			}
+			l.Conditions = append(l.Conditions, c)
+		}
+	}
+	if queryErr != nil {
+		return nil, queryErr
+	}
+	return l, nil
+}
+
+func last(q url.Values, key string) (string, bool) {
+	vs, ok := q[key]
+	if !ok || len(vs) == 0 {
+		return "", false
+	}
+	return vs[len(vs)-1], true
+}
+
+func parseIntParam(loc, v string) (int, *ParamError) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, &ParamError{Type: "int_parsing", Loc: loc, Msg: "Input should be a valid integer, unable to parse string as an integer", Input: v}
+	}
+	return n, nil
+}
+
+// setSort validates sort_by the way the reference does: an unknown
+// direction prefix falls back to ascending on the column; the column must
+// be a field of the resource or one of its custom sort keys.
+func (l *List) setSort(r *Resource, value string) error {
+	column := value
+	desc := false
+	if dir, col, ok := strings.Cut(value, ":"); ok {
+		column = col
+		switch dir {
+		case "desc":
+			desc = true
+		case "asc":
+		default:
+			value = column // unknown direction: ascending
+		}
+	}
+	for _, k := range r.SortKeys {
+		if k == column {
+			l.SortField, l.SortDesc = column, desc
+			return nil
+		}
+	}
+	switch column {
+	case "sort_by", "page", "size", "logical_operator":
+		return &ModelError{Model: r.Model, Field: "sort_by", Msg: fmt.Sprintf("This resource can not be sorted by this field: '%s'", value), Input: value}
+	}
+	for _, u := range r.Unsortable {
+		if u == column {
+			return &ModelError{Model: r.Model, Field: "sort_by", Msg: fmt.Sprintf("This resource can not be sorted by this field: '%s'", value), Input: value}
+		}
+	}
+	if _, ok := r.field(column); ok || column == "id" || column == "created" || column == "updated" {
+		l.SortField, l.SortDesc = column, desc
+		return nil
+	}
+	return &ModelError{Model: r.Model, Field: "sort_by", Msg: "You can only sort by valid fields of this resource", Input: value}
+}
+
+// SplitOp separates an operator prefix from a filter value. Text before the
+// first colon that is not an operator leaves the whole value as an equality
+// literal, so "name=a:b" means name equals "a:b".
+func SplitOp(v string) (Op, string) {
+	if prefix, rest, ok := strings.Cut(v, ":"); ok && knownOps[Op(prefix)] {
+		return Op(prefix), rest
+	}
+	return Equals, v
+}
+
+// Messages the reference uses for malformed filter values.
+const (
+	MsgOneOf    = "When you are using the 'oneof:'/'notoneof:' filtering make sure that the provided value is a json formatted list."
+	MsgNoValue  = "When using 'isnull:'/'isnotnull:', use the explicit 'operator:' form without a value (e.g. 'isnull:')."
+	MsgDatetime = "The datetime filter only works with values in the following format: %Y-%m-%d %H:%M:%S"
+	MsgBool     = "The bool filter only works with boolean values."
+)
+
+// valueError is a filter value that does not validate; Parse wraps it into
+// the reference's model error.
+type valueError struct {
+	msg   string
+	field string // the pydantic location line, if the reference prints one
+	input string
+}
+
+func (e *valueError) Error() string { return e.msg }
+
+// ParseCondition parses one value of field f.
+func ParseCondition(f Field, raw string) (Condition, error) {
+	op, v := SplitOp(raw)
+	c := Condition{Field: f.Name, Op: op, Raw: v}
+	if op == IsNull || op == IsNotNull {
+		if v != "" {
+			return c, &valueError{msg: MsgNoValue}
+		}
+	}
+	if op == OneOf || op == NotOneOf {
+		var list []any
+		if err := json.Unmarshal([]byte(v), &list); err != nil {
+			return c, &valueError{msg: MsgOneOf}
+		}
+		vals := make([]string, 0, len(list))
+		for _, item := range list {
+			vals = append(vals, pyStr(item))
+		}
+		c.Value = vals
+	}
+	if !opAllowed(f.Type, op) {
+		return c, &valueError{msg: fmt.Sprintf("This datatype can not be filtered using this operation: '%s'. The allowed operations are: %s", opRepr(op), opsRepr(allowedOps[f.Type])), field: "operation", input: opRepr(op)}
+	}
+	if op == IsNull || op == IsNotNull || c.Value != nil {
+		return c, nil
+	}
+	switch f.Type {
+	case String, UUID:
+		if op == GT || op == GTE || op == LT || op == LTE {
+			// The reference compares text columns numerically for these.
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return c, zen.Errorf(zen.EInvalid, "Failed to compare the column '%s' to the value '%s' (must be numeric): could not convert string to float: %s", f.Name, v, zen.PyRepr(v))
+			}
+			c.Value = n
+			return c, nil
+		}
+	}
+	switch f.Type {
+	case String:
+		c.Value = v
+	case UUID:
+		if op == Equals || op == NotEquals {
+			// A value that is not a UUID matches nothing on equals (and
+			// everything on notequals), as on the reference.
+			if id, err := uuid.Parse(v); err == nil {
+				c.Value = strings.ReplaceAll(id.String(), "-", "")
+			} else {
+				c.Value = InvalidUUID{}
+			}
+		} else {
+			c.Value = strings.ReplaceAll(v, "-", "")
+		}
+	case Datetime:
+		if op == In {
+			lo, hi, ok := strings.Cut(v, ",")
+			t1, err1 := ParseFilterTime(strings.TrimSpace(lo))
+			t2, err2 := ParseFilterTime(strings.TrimSpace(hi))
+			if !ok || err1 != nil || err2 != nil {
+				return c, &valueError{msg: MsgDatetime}
+			}
+			c.Value = [2]zen.Time{t1, t2}
+		} else {
+			t, err := ParseFilterTime(v)
+			if err != nil {
+				return c, &valueError{msg: MsgDatetime}
+			}
+			c.Value = t
+		}
+	case Int, Float:
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || math.IsNaN(n) {
+			return c, &valueError{msg: "Input should be a valid number, unable to parse string as a number", field: "value", input: v}
+		}
+		c.Value = n
+	case Bool:
+		b, ok := ParseBool(v)
+		if !ok {
+			return c, &valueError{msg: MsgBool, field: "value", input: v}
+		}
+		c.Value = b
+	}
+	return c, nil
+}
+
+// InvalidUUID marks an equals/notequals UUID value that does not parse.
+type InvalidUUID struct{}
+
+func opAllowed(t Type, op Op) bool {
+	for _, a := range allowedOps[t] {
+		if a == op {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseFilterTime reads a datetime filter value: "%Y-%m-%d %H:%M:%S" only,
+// as the reference (ISO forms with a T, an offset or a fraction are refused).
+func ParseFilterTime(s string) (zen.Time, error) {
+	for _, layout := range filterTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return zen.NewTime(t), nil
+		}
+	}
+	return zen.Time{}, &valueError{msg: MsgDatetime}
+}
+
+var filterTimeLayouts = []string{"2006-01-02 15:04:05"}
+
+// ParseBool accepts the spellings the reference's boolean parsing accepts.
+func ParseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "y", "on", "t":
+		return true, true
+	case "false", "0", "no", "n", "off", "f":
+		return false, true
+	}
+	return false, false
+}
+
+// pyStr renders a JSON list item as Python's str() would.
+func pyStr(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case nil:
+		return "None"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func opRepr(op Op) string { return string(op) }
+
+func opsRepr(ops []Op) string {
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = "<GenericFilterOps." + opEnumName[op] + ": '" + string(op) + "'>"
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+var opEnumName = map[Op]string{
+	Equals: "EQUALS", NotEquals: "NOT_EQUALS", Contains: "CONTAINS", NotContains: "NOT_CONTAINS",
+	StartsWith: "STARTSWITH", EndsWith: "ENDSWITH", OneOf: "ONEOF", NotOneOf: "NOT_ONEOF",
+	GT: "GT", GTE: "GTE", LT: "LT", LTE: "LTE", In: "IN", IsNull: "IS_NULL", IsNotNull: "IS_NOT_NULL",
+}

@@ -1,0 +1,51 @@
+package filter
+
+// The list language of each resource: its filter fields with their types,
+// its custom sort keys, and the fields that filter but do not sort. These
+// follow the reference's filter models field by field.
+
+// base fields every resource has.
+func base(fields ...Field) []Field {
+	return append([]Field{{Name: "id", Type: UUID}, {Name: "created", Type: Datetime}, {Name: "updated", Type: Datetime}}, fields...)
+}
+
+// userScoped adds the creator filters of user-scoped resources.
+func userScoped(fields ...Field) []Field {
+	return append(base(fields...), Field{Name: "user", Type: String}, Field{Name: "scope_user", Type: UUID, Scope: true})
+}
+
+var userScopedUnsortable = []string{"scope_user"}
+
+var (
+	Users = &Resource{Model: "UserFilter", Fields: base(
+		Field{Name: "name", Type: String}, Field{Name: "full_name", Type: String}, Field{Name: "email", Type: String},
+		Field{Name: "active", Type: Bool, Single: true}, Field{Name: "email_opted_in", Type: Bool, Single: true},
+		Field{Name: "external_user_id", Type: UUID})}
+
+	ServiceAccounts = &Resource{Model: "ServiceAccountFilter", Fields: base(
+		Field{Name: "name", Type: String}, Field{Name: "description", Type: String},
+		Field{Name: "active", Type: Bool, Single: true}, Field{Name: "external_user_id", Type: UUID})}
+
+	APIKeys = &Resource{Model: "APIKeyFilter", Fields: base(
+		Field{Name: "name", Type: String}, Field{Name: "description", Type: String},
+		Field{Name: "active", Type: Bool, Single: true},
+		Field{Name: "last_login", Type: Datetime}, Field{Name: "last_rotated", Type: Datetime})}
+
+	Projects = &Resource{Model: "ProjectFilter", Fields: base(
+		Field{Name: "name", Type: String}, Field{Name: "display_name", Type: String})}
+
+	Flavors = &Resource{Model: "FlavorFilter", Fields: userScoped(
+		Field{Name: "name", Type: String}, Field{Name: "display_name", Type: String},
+		Field{Name: "type", Type: String}, Field{Name: "integration", Type: String}),
+		SortKeys: []string{"user"}, Unsortable: userScopedUnsortable}
+
+	Components = &Resource{Model: "ComponentFilter", Fields: userScoped(
+		Field{Name: "name", Type: String}, Field{Name: "flavor", Type: String}, Field{Name: "type", Type: String},
+		Field{Name: "connector_id", Type: UUID}, Field{Name: "stack_id", Type: UUID}),
+		SortKeys: []string{"user"}, Unsortable: append([]string{"scope_type", "stack_id"}, userScopedUnsortable...)}
+
+	Stacks = &Resource{Model: "StackFilter", Fields: userScoped(
+		Field{Name: "name", Type: String}, Field{Name: "description", Type: String},
+		Field{Name: "component_id", Type: UUID}, Field{Name: "component", Type: String}),
+		SortKeys: []string{"user"}, Unsortable: append([]string{"component_id", "component"}, userScopedUnsortable...)}
+)

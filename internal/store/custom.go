@@ -1,0 +1,55 @@
+package store
+
+import (
+	"strings"
+
+	"zengo/internal/filter"
+)
+
+// Custom filters shared by several resources.
+
+// nameOrIDMatch matches a row of table (aliased a) whose id, name or any of
+// the extra text columns satisfies c, as the reference's "name or id"
+// filters do: the id is compared as a UUID, the rest as text.
+func (d *dialect) nameOrIDMatch(a string, c filter.Condition, extra ...string) clause {
+	var any conditions
+	if idc, ok := c.As(filter.UUID); ok {
+		any.add(d.render(column{expr: a + ".id", typ: filter.UUID}, idc))
+	}
+	for _, col := range append([]string{"name"}, extra...) {
+		any.add(d.render(column{expr: a + "." + col, typ: filter.String}, c))
+	}
+	return any.join("OR")
+}
+
+// userFilter renders the `user` filter of user-scoped resources: the
+// creator's id, name or full name matches.
+func (d *dialect) userFilter(userIDExpr string, c filter.Condition) clause {
+	m := d.nameOrIDMatch("fu", c, "full_name")
+	return clause{"EXISTS (SELECT 1 FROM users fu WHERE fu.id = " + userIDExpr + " AND " + m.sql + ")", m.args}
+}
+
+// userScopedCustom handles `user` for a resource whose creator column is
+// userIDExpr, and falls through to next for anything else.
+func (d *dialect) userScopedCustom(userIDExpr string, next func(filter.Condition) (clause, bool)) func(filter.Condition) (clause, bool) {
+	return func(c filter.Condition) (clause, bool) {
+		if c.Field == "user" {
+			return d.userFilter(userIDExpr, c), true
+		}
+		if next != nil {
+			return next(c)
+		}
+		return clause{}, false
+	}
+}
+
+// userSortKey sorts by the creator's name; resources without a creator
+// sort as NULL.
+func userSortKey(userIDExpr string) sortKey {
+	return sortKey{expr: "su.name", nullable: true, join: " LEFT JOIN users su ON su.id = " + userIDExpr}
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

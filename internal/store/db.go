@@ -1,0 +1,209 @@
+// Package store keeps zengo's resources in an SQL database: opening by URL,
+// embedded migrations, one file per resource, and the rendering of list
+// filters to parameterized SQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"zengo/internal/zen"
+)
+
+// DB is an open store. It is safe for concurrent use.
+type DB struct {
+	// writer takes every transaction that changes data. On SQLite it is a
+	// single connection, so concurrent writers queue in Go instead of
+	// failing with "database is locked".
+	writer *sql.DB
+	// reader serves read-only transactions; on SQLite a pool of WAL readers.
+	reader  *sql.DB
+	dialect *dialect
+	url     string
+
+	// Now is the clock for created/updated stamps; tests may replace it.
+	Now func() time.Time
+
+	statements atomic.Int64
+}
+
+// Options tune how a store is opened.
+type Options struct {
+	// MaxReaders caps the read pool (0 means a default for the engine).
+	MaxReaders int
+}
+
+// Open opens the database named by url ("sqlite:///abs/path.db", or a bare
+// file path) and brings its schema up to date.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	db, err := open(rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenNoMigrate opens without touching the schema (used by `zengo migrate`
+// to report what it does, and by tests of the version check).
+func OpenNoMigrate(rawURL string, opts Options) (*DB, error) { return open(rawURL, opts) }
+
+func open(rawURL string, opts Options) (*DB, error) {
+	path, err := sqlitePath(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	// Pragmas go in the DSN so that every connection the pools open gets
+	// them, not only the first one.
+	// synchronous(FULL): an acknowledged commit survives a power cut, not
+	// only a process kill.
+	common := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+	writer, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	reader, err := sql.Open("sqlite", "file:"+path+"?"+common+"&mode=ro")
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	readers := opts.MaxReaders
+	if readers <= 0 {
+		readers = 8
+	}
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	db := &DB{writer: writer, reader: reader, dialect: sqliteDialect, url: rawURL, Now: time.Now}
+	// The first writer connection creates the file and switches it to WAL
+	// before a read-only connection may look at it.
+	if err := writer.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// sqlitePath extracts the file path from the forms ZenML users write.
+func sqlitePath(rawURL string) (string, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:///"):
+		// SQLAlchemy's form: three slashes, then the path, so an absolute
+		// path gives four ("sqlite:////var/lib/zengo.db").
+		path, _, _ := strings.Cut(strings.TrimPrefix(rawURL, "sqlite:///"), "?")
+		if path == "" {
+			return "", fmt.Errorf("invalid store URL %q: no file path", rawURL)
+		}
+		return path, nil
+	case strings.Contains(rawURL, "://"):
+		scheme, _, _ := strings.Cut(rawURL, "://")
+		return "", fmt.Errorf("unsupported store URL scheme %q (this build supports sqlite:///path)", scheme)
+	case rawURL == "":
+		return "", errors.New("empty store URL")
+	}
+	return rawURL, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.writer.Close(), db.reader.Close())
+}
+
+// Engine names the database engine ("sqlite", ...).
+func (db *DB) Engine() string { return db.dialect.name }
+
+// Statements is the number of SQL statements run so far; tests use it to
+// show that a request costs a constant number of them.
+func (db *DB) Statements() int64 { return db.statements.Load() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.reader.PingContext(ctx)
+}
+
+// Tx is a transaction with the store's query helpers. Every statement goes
+// through them, so each is rebound for the dialect and counted.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+	// now is fixed once per transaction so that every row it writes carries
+	// the same stamp.
+	now zen.Time
+}
+
+func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	t.db.statements.Add(1)
+	return t.tx.QueryContext(ctx, t.db.dialect.rebind(q), args...)
+}
+
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	t.db.statements.Add(1)
+	return t.tx.QueryRowContext(ctx, t.db.dialect.rebind(q), args...)
+}
+
+func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	t.db.statements.Add(1)
+	return t.tx.ExecContext(ctx, t.db.dialect.rebind(q), args...)
+}
+
+// read runs fn in a read-only transaction: one consistent snapshot, so a
+// list's count and its page agree.
+func (db *DB) read(ctx context.Context, fn func(*Tx) error) error {
+	return db.inTx(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+// write runs fn in a read-write transaction and commits it when fn succeeds.
+func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
+	return db.inTx(ctx, db.writer, nil, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return db.wrapErr(err)
+	}
+	tx := &Tx{tx: sqlTx, db: db, now: zen.NewTime(db.Now())}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return db.wrapErr(err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return db.wrapErr(err)
+	}
+	return nil
+}
+
+// wrapErr turns driver failures that mean "the database is not there" into
+// a 503-class application error; application errors pass through.
+func (db *DB) wrapErr(err error) error {
+	var ze *zen.Error
+	if errors.As(err, &ze) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if db.dialect.isBusy(err) {
+		return &zen.Error{Code: zen.EUnavailable, Message: "The database is busy: " + err.Error()}
+	}
+	return err
+}

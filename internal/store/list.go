@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+// listSpec describes how one resource's list request becomes SQL.
+type listSpec struct {
+	// from is the FROM clause with the resource's table aliased, plus any
+	// join the filters and sort keys need.
+	from string
+	// alias of the resource's table, e.g. "p".
+	alias string
+	// columns maps generic filter fields to SQL expressions.
+	columns map[string]column
+	// custom renders the resource's special fields (user, tags, ...); it
+	// reports false for fields it does not own.
+	custom func(c filter.Condition) (clause, bool)
+	// sortKeys maps custom sort keys to SQL expressions. Nullable keys sort
+	// NULLs first ascending and last descending, as SQLite does.
+	sortKeys map[string]sortKey
+}
+
+type sortKey struct {
+	expr     string
+	nullable bool
+	// join is extra FROM text needed only when sorting by this key.
+	join string
+}
+
+// page runs one list: one COUNT for the exact total and one query for the
+// rows of the page; scan reads each row. scope holds the conditions that
+// are always AND-ed (project, scope_user, ...); the request's conditions
+// are combined with its logical operator.
+func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []clause, selectCols string, scan func(*sql.Rows) error) (zen.PageInfo, error) {
+	var where conditions
+	for _, s := range scope {
+		where.add(s)
+	}
+	var userConds conditions
+	for _, c := range l.Conditions {
+		if spec.custom != nil {
+			if cl, ok := spec.custom(c); ok {
+				userConds.add(cl)
+				continue
+			}
+		}
+		col, ok := spec.columns[c.Field]
+		if !ok {
+			return zen.PageInfo{}, fmt.Errorf("list: field %q has no column", c.Field)
+		}
+		userConds.add(t.db.dialect.render(col, c))
+	}
+	op := "AND"
+	if l.Or {
+		op = "OR"
+	}
+	if len(userConds.parts) > 0 {
+		where.add(userConds.join(op))
+	}
+	whereSQL := ""
+	if len(where.parts) > 0 {
+		whereSQL = " WHERE " + strings.Join(where.parts, " AND ")
+	}
+
+	info := zen.PageInfo{Index: l.Page, MaxSize: l.Size}
+	if err := t.queryRow(ctx, "SELECT COUNT(*) FROM "+spec.from+whereSQL, where.args...).Scan(&info.Total); err != nil {
+		return info, err
+	}
+	info.TotalPages = (info.Total + l.Size - 1) / l.Size
+	if info.Total == 0 {
+		info.TotalPages = 1
+	}
+	if l.Page > info.TotalPages {
+		return info, zen.Errorf(zen.EInvalid, "Invalid page %d. The requested page size is %d and there are a total of %d items for this query. The maximum page value therefore is %d.", l.Page, l.Size, info.Total, info.TotalPages)
+	}
+	if info.Total == 0 {
+		return info, nil
+	}
+
+	order, join, err := t.orderBy(spec, l)
+	if err != nil {
+		return info, err
+	}
+	from := spec.from + join
+	q := "SELECT " + selectCols + " FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+	args := append(append([]any{}, where.args...), l.Size, l.Offset())
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return info, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return info, err
+		}
+	}
+	return info, rows.Err()
+}
+
+// orderBy renders the sort with the id tie-breaker in the same direction,
+// so that paging is stable and the order can follow an index.
+func (t *Tx) orderBy(spec *listSpec, l *filter.List) (order, join string, err error) {
+	dir := " ASC"
+	if l.SortDesc {
+		dir = " DESC"
+	}
+	id := spec.alias + ".id" + dir
+	if l.SortField == "id" {
+		return id, "", nil
+	}
+	k, ok := spec.sortKeys[l.SortField]
+	if !ok {
+		col, ok := spec.columns[l.SortField]
+		if !ok {
+			return "", "", fmt.Errorf("list: sort key %q has no column", l.SortField)
+		}
+		k = sortKey{expr: col.expr, nullable: col.nullable}
+	}
+	nulls := ""
+	if k.nullable && !t.db.dialect.nullsFirstAscending {
+		// Engines that sort NULLs last ascending are told to do as SQLite.
+		nulls = "(" + k.expr + " IS NULL) DESC, "
+		if l.SortDesc {
+			nulls = "(" + k.expr + " IS NULL) ASC, "
+		}
+	}
+	return nulls + k.expr + dir + ", " + id, k.join, nil
+}
+
+// baseColumns are the filter columns every resource has.
+func baseColumns(alias string) map[string]column {
+	return map[string]column{
+		"id":      {expr: alias + ".id", typ: filter.UUID},
+		"created": {expr: alias + ".created", typ: filter.Datetime},
+		"updated": {expr: alias + ".updated", typ: filter.Datetime},
+	}
+}
+
+// listRows runs a list in a read transaction and scans each row with scan.
+func listRows[T any](ctx context.Context, db *DB, spec *listSpec, l *filter.List, scope []clause, selectCols string, scan func(interface{ Scan(...any) error }) (T, error)) (*zen.Page[T], error) {
+	out := &zen.Page[T]{Items: []T{}}
+	err := db.read(ctx, func(tx *Tx) error {
+		info, err := tx.page(ctx, spec, l, scope, selectCols, func(rows *sql.Rows) error {
+			item, err := scan(rows)
+			if err == nil {
+				out.Items = append(out.Items, item)
+			}
+			return err
+		})
+		out.PageInfo = info
+		return err
+	})
+	return out, err
+}

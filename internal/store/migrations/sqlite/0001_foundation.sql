@@ -1,0 +1,131 @@
+-- Foundation: server settings, users and service accounts, API keys,
+-- projects, and the stack catalogue (flavors, components, stacks).
+--
+-- Conventions for every table: ids are 32 lower-case hex characters (a
+-- UUID without hyphens, the form the reference's id filters compare on);
+-- timestamps are integer microseconds since the Unix epoch, UTC; booleans
+-- are 0/1; free-form structures are JSON text.
+
+CREATE TABLE server_settings (
+    id                    INTEGER PRIMARY KEY CHECK (id = 1),
+    server_id             CHAR(32) NOT NULL,
+    jwt_secret            TEXT NOT NULL,
+    server_name           TEXT NOT NULL,
+    logo_url              TEXT,
+    active                INTEGER NOT NULL,
+    enable_analytics      INTEGER NOT NULL,
+    display_announcements INTEGER,
+    display_updates       INTEGER,
+    onboarding_state      TEXT NOT NULL DEFAULT '[]',
+    last_user_activity    BIGINT NOT NULL,
+    created               BIGINT NOT NULL,
+    updated               BIGINT NOT NULL
+);
+
+CREATE TABLE projects (
+    id           CHAR(32) PRIMARY KEY,
+    name         VARCHAR(255) NOT NULL UNIQUE,
+    display_name TEXT NOT NULL DEFAULT '',
+    description  TEXT NOT NULL DEFAULT '',
+    metadata     TEXT NOT NULL DEFAULT '{}',
+    created      BIGINT NOT NULL,
+    updated      BIGINT NOT NULL
+);
+CREATE INDEX projects_created ON projects (created, id);
+
+-- Users and service accounts share one table, as on the reference: a
+-- service account is a user that logs in with API keys only.
+CREATE TABLE users (
+    id                    CHAR(32) PRIMARY KEY,
+    name                  VARCHAR(255) NOT NULL,
+    is_service_account    INTEGER NOT NULL,
+    full_name             TEXT NOT NULL DEFAULT '',
+    description           TEXT,
+    email                 TEXT,
+    email_opted_in        INTEGER,
+    password_hash         TEXT,
+    password_changed      BIGINT,
+    activation_token_hash TEXT,
+    active                INTEGER NOT NULL,
+    is_admin              INTEGER NOT NULL,
+    external_user_id      CHAR(32),
+    user_metadata         TEXT NOT NULL DEFAULT '{}',
+    avatar_url            TEXT,
+    default_project_id    CHAR(32) REFERENCES projects (id) ON DELETE SET NULL,
+    created               BIGINT NOT NULL,
+    updated               BIGINT NOT NULL,
+    UNIQUE (name, is_service_account)
+);
+CREATE INDEX users_created ON users (is_service_account, created, id);
+
+CREATE TABLE api_keys (
+    id                    CHAR(32) PRIMARY KEY,
+    service_account_id    CHAR(32) NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name                  VARCHAR(255) NOT NULL,
+    description           TEXT NOT NULL DEFAULT '',
+    key_hash              TEXT NOT NULL,
+    previous_key_hash     TEXT,
+    retain_period_minutes INTEGER NOT NULL DEFAULT 0,
+    active                INTEGER NOT NULL,
+    last_login            BIGINT,
+    last_rotated          BIGINT,
+    created               BIGINT NOT NULL,
+    updated               BIGINT NOT NULL,
+    UNIQUE (service_account_id, name)
+);
+
+CREATE TABLE flavors (
+    id                         CHAR(32) PRIMARY KEY,
+    name                       VARCHAR(255) NOT NULL,
+    type                       VARCHAR(64) NOT NULL,
+    display_name               TEXT,
+    integration                TEXT,
+    source                     TEXT NOT NULL,
+    logo_url                   TEXT,
+    is_custom                  INTEGER NOT NULL,
+    config_schema              TEXT NOT NULL DEFAULT '{}',
+    connector_type             TEXT,
+    connector_resource_type    TEXT,
+    connector_resource_id_attr TEXT,
+    docs_url                   TEXT,
+    sdk_docs_url               TEXT,
+    user_id                    CHAR(32) REFERENCES users (id) ON DELETE SET NULL,
+    created                    BIGINT NOT NULL,
+    updated                    BIGINT NOT NULL,
+    UNIQUE (name, type)
+);
+
+CREATE TABLE components (
+    id                    CHAR(32) PRIMARY KEY,
+    name                  VARCHAR(255) NOT NULL,
+    type                  VARCHAR(64) NOT NULL,
+    flavor_name           VARCHAR(255) NOT NULL,
+    configuration         TEXT NOT NULL DEFAULT '{}',
+    labels                TEXT,
+    environment           TEXT NOT NULL DEFAULT '{}',
+    connector_id          CHAR(32),
+    connector_resource_id TEXT,
+    user_id               CHAR(32) REFERENCES users (id) ON DELETE SET NULL,
+    created               BIGINT NOT NULL,
+    updated               BIGINT NOT NULL,
+    UNIQUE (name, type)
+);
+
+CREATE TABLE stacks (
+    id              CHAR(32) PRIMARY KEY,
+    name            VARCHAR(255) NOT NULL UNIQUE,
+    description     TEXT NOT NULL DEFAULT '',
+    stack_spec_path TEXT,
+    labels          TEXT NOT NULL DEFAULT '{}',
+    environment     TEXT NOT NULL DEFAULT '{}',
+    user_id         CHAR(32) REFERENCES users (id) ON DELETE SET NULL,
+    created         BIGINT NOT NULL,
+    updated         BIGINT NOT NULL
+);
+
+CREATE TABLE stack_components (
+    stack_id     CHAR(32) NOT NULL REFERENCES stacks (id) ON DELETE CASCADE,
+    component_id CHAR(32) NOT NULL REFERENCES components (id) ON DELETE CASCADE,
+    PRIMARY KEY (stack_id, component_id)
+);
+CREATE INDEX stack_components_component ON stack_components (component_id);

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/catalog"
+	"zengo/internal/zen"
+)
+
+// Bootstrap describes the first start: who the admin is and what the
+// default project is called.
+type Bootstrap struct {
+	AdminName         string
+	AdminPasswordHash string
+	ProjectName       string
+}
+
+// Settings returns the server settings together with the JWT signing
+// secret kept beside them.
+func (db *DB) Settings(ctx context.Context) (*zen.Settings, string, error) {
+	var s zen.Settings
+	var secret string
+	err := db.read(ctx, func(tx *Tx) error {
+		err := tx.queryRow(ctx, `SELECT server_id, jwt_secret, server_name, logo_url, active, enable_analytics,
+			display_announcements, display_updates, last_user_activity, updated FROM server_settings WHERE id = 1`).
+			Scan(dbID{&s.ServerID}, &secret, &s.ServerName, &s.LogoURL, &s.Active, &s.EnableAnalytics,
+				&s.DisplayAnnouncements, &s.DisplayUpdates, dbTime{&s.LastUserActivity}, dbTime{&s.Updated})
+		if errors.Is(err, sql.ErrNoRows) {
+			return errors.New("the database has not been initialised")
+		}
+		return err
+	})
+	return &s, secret, err
+}
+
+// SettingsUpdate carries the settings an update changes.
+type SettingsUpdate struct {
+	ServerName           *string
+	LogoURL              *string
+	EnableAnalytics      *bool
+	DisplayAnnouncements *bool
+	DisplayUpdates       *bool
+}
+
+// UpdateSettings changes the server settings.
+func (db *DB) UpdateSettings(ctx context.Context, up SettingsUpdate) error {
+	return db.write(ctx, func(tx *Tx) error {
+		var set conditions
+		if up.ServerName != nil {
+			set.addSQL("server_name = ?", *up.ServerName)
+		}
+		if up.LogoURL != nil {
+			set.addSQL("logo_url = ?", *up.LogoURL)
+		}
+		if up.EnableAnalytics != nil {
+			set.addSQL("enable_analytics = ?", *up.EnableAnalytics)
+		}
+		if up.DisplayAnnouncements != nil {
+			set.addSQL("display_announcements = ?", *up.DisplayAnnouncements)
+		}
+		if up.DisplayUpdates != nil {
+			set.addSQL("display_updates = ?", *up.DisplayUpdates)
+		}
+		set.addSQL("updated = ?", tx.now.Micros())
+		_, err := tx.exec(ctx, "UPDATE server_settings SET "+joinComma(set.parts)+" WHERE id = 1", set.args...)
+		return err
+	})
+}
+
+// TouchUserActivity records that a user did something, at most once a
+// minute, as the reference's last_user_activity does.
+func (db *DB) TouchUserActivity(ctx context.Context) error {
+	return db.write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE server_settings SET last_user_activity = ? WHERE id = 1 AND last_user_activity < ?`,
+			tx.now.Micros(), tx.now.Micros()-int64(time.Minute/time.Microsecond))
+		return err
+	})
+}
+
+// Initialise sets up an empty database as the reference does on its first
+// start: the server identity and JWT secret, the default project, the admin
+// user, the flavor catalogue and the default stack. Replicas that start at
+// once on one empty database race here; exactly one wins, the others find
+// the settings row and leave.
+func (db *DB) Initialise(ctx context.Context, b Bootstrap) (created bool, err error) {
+	flavors, err := catalog.Flavors()
+	if err != nil {
+		return false, fmt.Errorf("read flavor catalogue: %w", err)
+	}
+	err = db.write(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return err
+		}
+		now := tx.now.Micros()
+		_, err := tx.exec(ctx, `INSERT INTO server_settings (id, server_id, jwt_secret, server_name, active,
+			enable_analytics, display_announcements, display_updates, last_user_activity, created, updated)
+			VALUES (1, ?, ?, 'default', 1, 0, 1, 1, ?, ?, ?)`, hexID(uuid.New()), hex.EncodeToString(secret), now, now, now)
+		if err != nil {
+			return err
+		}
+		project := zen.Project{Name: b.ProjectName, DisplayName: b.ProjectName}
+		if err := tx.createProject(ctx, &project); err != nil {
+			return err
+		}
+		hash := b.AdminPasswordHash
+		if _, err := tx.createUser(ctx, NewUser{
+			User:         zen.User{Name: b.AdminName, Active: true, IsAdmin: true},
+			PasswordHash: &hash,
+		}); err != nil {
+			return err
+		}
+		// Distinct stamps keep the catalogue's order under the default
+		// sort by creation time, as on the reference.
+		for i, f := range flavors {
+			at := now + int64(i)
+			_, err := tx.exec(ctx, `INSERT INTO flavors (id, name, type, display_name, integration, source, logo_url,
+				is_custom, config_schema, connector_type, connector_resource_type, connector_resource_id_attr,
+				docs_url, sdk_docs_url, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				hexID(uuid.New()), f.Name, f.Type, f.DisplayName, f.Integration, f.Source, f.LogoURL,
+				jsonText(f.ConfigSchema, "{}"), f.ConnectorType, f.ConnectorResourceType, f.ConnectorResourceIDAttr,
+				f.DocsURL, f.SDKDocsURL, at, at)
+			if err != nil {
+				return fmt.Errorf("flavor %s/%s: %w", f.Type, f.Name, err)
+			}
+		}
+		stackID := hexID(uuid.New())
+		stackAt := now + int64(len(flavors)+len(catalog.DefaultStackComponents))
+		if _, err := tx.exec(ctx, `INSERT INTO stacks (id, name, created, updated) VALUES (?, 'default', ?, ?)`, stackID, stackAt, stackAt); err != nil {
+			return err
+		}
+		for i, typ := range catalog.DefaultStackComponents {
+			at := now + int64(len(flavors)+i)
+			componentID := hexID(uuid.New())
+			if _, err := tx.exec(ctx, `INSERT INTO components (id, name, type, flavor_name, created, updated)
+				VALUES (?, 'default', ?, 'local', ?, ?)`, componentID, typ, at, at); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO stack_components (stack_id, component_id) VALUES (?, ?)`, stackID, componentID); err != nil {
+				return err
+			}
+		}
+		created = true
+		return nil
+	})
+	if err != nil && db.dialect.isUniqueViolation(err) {
+		// Another replica initialised the database first.
+		return false, nil
+	}
+	return created, err
+}
+
+// Initialised reports whether the database has been set up.
+func (db *DB) Initialised(ctx context.Context) (bool, error) {
+	var n int
+	err := db.read(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n)
+	})
+	return n > 0, err
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"strings"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+// clause is a fragment of SQL with its bind arguments. Filter values only
+// ever travel in args; column expressions come from the store's field
+// tables, never from a request.
+type clause struct {
+	sql  string
+	args []any
+}
+
+// conditions accumulates clauses and joins them with AND or OR.
+type conditions struct {
+	parts []string
+	args  []any
+}
+
+func (c *conditions) add(cl clause) {
+	c.parts = append(c.parts, cl.sql)
+	c.args = append(c.args, cl.args...)
+}
+
+func (c *conditions) addSQL(sql string, args ...any) { c.add(clause{sql, args}) }
+
+func (c *conditions) join(op string) clause {
+	switch len(c.parts) {
+	case 0:
+		return clause{}
+	case 1:
+		return clause{c.parts[0], c.args}
+	}
+	return clause{"(" + strings.Join(c.parts, " "+op+" ") + ")", c.args}
+}
+
+// column maps a filter field to an SQL expression of the list's query.
+type column struct {
+	expr     string
+	typ      filter.Type
+	nullable bool
+}
+
+// render turns one parsed filter condition on col into SQL, following the
+// reference's semantics for the field's type.
+func (d *dialect) render(col column, c filter.Condition) clause {
+	e := col.expr
+	switch c.Op {
+	case filter.IsNull:
+		return clause{e + " IS NULL", nil}
+	case filter.IsNotNull:
+		return clause{e + " IS NOT NULL", nil}
+	}
+	switch col.typ {
+	case filter.String, filter.UUID:
+		return d.renderText(e, c)
+	case filter.Datetime:
+		if c.Op == filter.In {
+			r := c.Value.([2]zen.Time)
+			return clause{e + " BETWEEN ? AND ?", []any{r[0].Micros(), r[1].Micros()}}
+		}
+		return clause{e + " " + sqlCompare[c.Op] + " ?", []any{c.Value.(zen.Time).Micros()}}
+	case filter.Int, filter.Float:
+		return clause{e + " " + sqlCompare[c.Op] + " ?", []any{c.Value}}
+	case filter.Bool:
+		return clause{e + " " + sqlCompare[c.Op] + " ?", []any{c.Value.(bool)}}
+	}
+	return clause{"1 = 0", nil}
+}
+
+var sqlCompare = map[filter.Op]string{
+	filter.Equals: "=", filter.NotEquals: "<>",
+	filter.GT: ">", filter.GTE: ">=", filter.LT: "<", filter.LTE: "<=",
+}
+
+// renderText covers string and UUID columns. Pattern operators use LIKE
+// without escaping, as the reference does, so '%' and '_' in a value act as
+// wildcards; they ignore ASCII case, equality does not.
+func (d *dialect) renderText(e string, c filter.Condition) clause {
+	if _, bad := c.Value.(filter.InvalidUUID); bad {
+		if c.Op == filter.NotEquals {
+			return clause{"1 = 1", nil}
+		}
+		return clause{"1 = 0", nil}
+	}
+	like := d.caseInsensitiveLike
+	switch c.Op {
+	case filter.Equals:
+		return clause{e + " = ?", []any{c.Value}}
+	case filter.NotEquals:
+		return clause{e + " <> ?", []any{c.Value}}
+	case filter.Contains:
+		return clause{e + " " + like + " ?", []any{"%" + c.Value.(string) + "%"}}
+	case filter.NotContains:
+		return clause{e + " NOT " + like + " ?", []any{"%" + c.Value.(string) + "%"}}
+	case filter.StartsWith:
+		return clause{e + " " + like + " ?", []any{c.Value.(string) + "%"}}
+	case filter.EndsWith:
+		return clause{e + " " + like + " ?", []any{"%" + c.Value.(string)}}
+	case filter.OneOf, filter.NotOneOf:
+		vals := c.Value.([]string)
+		if len(vals) == 0 {
+			if c.Op == filter.OneOf {
+				return clause{"1 = 0", nil}
+			}
+			return clause{"1 = 1", nil}
+		}
+		args := make([]any, len(vals))
+		for i, v := range vals {
+			args[i] = v
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
+		if c.Op == filter.OneOf {
+			return clause{e + " IN (" + marks + ")", args}
+		}
+		return clause{e + " NOT IN (" + marks + ")", args}
+	case filter.GT, filter.GTE, filter.LT, filter.LTE:
+		// The reference casts the text to a number and also requires the
+		// number to be non-zero ("col AND col > v").
+		cast := "CAST(" + e + " AS " + d.floatType + ")"
+		return clause{"(" + cast + " <> 0 AND " + cast + " " + sqlCompare[c.Op] + " ?)", []any{c.Value}}
+	}
+	return clause{"1 = 0", nil}
+}

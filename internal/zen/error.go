@@ -1,0 +1,138 @@
+// Package zen holds zengo's domain: the resources a ZenML server keeps and
+// the one error type every layer speaks. It depends on nothing else in zengo.
+package zen
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the kind of failure. It decides the HTTP status and the ZenML
+// exception name the client rebuilds from `{"detail": [name, message]}`.
+type Code int
+
+const (
+	EInternal      Code = iota // 500 RuntimeError
+	EInvalid                   // 400 ValueError: a well-formed request that cannot be done
+	EUnprocessable             // 422 ValueError: input that does not validate
+	EUnauthorized              // 401 CredentialsNotValid: the client re-authenticates on it
+	EForbidden                 // 403 IllegalOperationError
+	ENotFound                  // 404 KeyError
+	EConflict                  // 409 EntityExistsError
+	EUnavailable               // 503 RuntimeError: the database cannot be reached
+)
+
+// Error is an application error: a code and a message meant for the caller.
+// Anything that is not an *Error reaches the caller as a 500 and is logged.
+type Error struct {
+	Code    Code
+	Message string
+	// Name overrides the exception name derived from Code, for the few
+	// places where the reference reports a more specific class.
+	Name string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Status is the HTTP status for the error's code.
+func (e *Error) Status() int {
+	switch e.Code {
+	case EInvalid:
+		return 400
+	case EUnprocessable:
+		return 422
+	case EUnauthorized:
+		return 401
+	case EForbidden:
+		return 403
+	case ENotFound:
+		return 404
+	case EConflict:
+		return 409
+	case EUnavailable:
+		return 503
+	}
+	return 500
+}
+
+// ExceptionName is the Python exception class the reference names in
+// detail[0] for this error.
+func (e *Error) ExceptionName() string {
+	if e.Name != "" {
+		return e.Name
+	}
+	switch e.Code {
+	case EInvalid, EUnprocessable:
+		return "ValueError"
+	case EUnauthorized:
+		return "CredentialsNotValid"
+	case EForbidden:
+		return "IllegalOperationError"
+	case ENotFound:
+		return "KeyError"
+	case EConflict:
+		return "EntityExistsError"
+	}
+	return "RuntimeError"
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFound is the reference's KeyError: Python renders str(KeyError(msg))
+// with quotes around the message, and the wire carries that rendering.
+func NotFound(format string, args ...any) *Error {
+	return &Error{Code: ENotFound, Message: PyRepr(fmt.Sprintf(format, args...))}
+}
+
+// PyRepr renders a string the way Python's repr does for the common case,
+// which is how KeyError messages reach the wire.
+func PyRepr(s string) string {
+	quote := byte('\'')
+	hasSingle, hasDouble := false, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\'':
+			hasSingle = true
+		case '"':
+			hasDouble = true
+		}
+	}
+	if hasSingle && !hasDouble {
+		quote = '"'
+	}
+	out := make([]byte, 0, len(s)+2)
+	out = append(out, quote)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\':
+			out = append(out, '\\', '\\')
+		case c == quote:
+			out = append(out, '\\', c)
+		case c == '\n':
+			out = append(out, '\\', 'n')
+		case c == '\t':
+			out = append(out, '\\', 't')
+		case c == '\r':
+			out = append(out, '\\', 'r')
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(append(out, quote))
+}
+
+// ErrorCode returns the code of an application error, EInternal otherwise.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// IsNotFound reports whether err is a not-found application error.
+func IsNotFound(err error) bool { return err != nil && ErrorCode(err) == ENotFound }
