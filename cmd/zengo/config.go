@@ -18,8 +18,8 @@ const apiVersion = "0.98.0"
 // that sets it (ZenML's name where ZenML has one) and its default.
 type setting struct {
 	flag, env, def, help string
-	secret           bool
-	value            *string
+	secret               bool
+	value                *string
 }
 
 // settings is a command's configuration table; it registers the flags and

@@ -57,7 +57,6 @@ func forbidden(format string, args ...any) error {
 	return zen.Errorf(zen.EForbidden, format, args...)
 }
 
-
 // uuidError is pydantic's complaint about a malformed UUID at loc.
 func uuidError(loc []string, v string) fieldError {
 	detail := uuidParseDetail(v)

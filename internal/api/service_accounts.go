@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-
 	"zengo/internal/auth"
 	"zengo/internal/filter"
 	"zengo/internal/store"
@@ -266,4 +265,3 @@ func (s *Server) deleteAPIKey(r *http.Request) (any, error) {
 	}
 	return nil, s.db.DeleteAPIKey(r.Context(), k.ID)
 }
-

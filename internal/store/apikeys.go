@@ -35,7 +35,9 @@ type scanPrefix struct {
 	head []any
 }
 
-func (p scanPrefix) Scan(dest ...any) error { return p.row.Scan(append(append([]any{}, p.head...), dest...)...) }
+func (p scanPrefix) Scan(dest ...any) error {
+	return p.row.Scan(append(append([]any{}, p.head...), dest...)...)
+}
 
 // APIKeySecrets are the stored hashes of a key, for the login check.
 type APIKeySecrets struct {
