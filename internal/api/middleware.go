@@ -15,6 +15,7 @@ type ctxKey int
 const (
 	loggerKey ctxKey = iota
 	principalKey
+	requestIDKey
 )
 
 // logger returns the request's logger (carrying its request id).
@@ -56,13 +57,14 @@ func withRequestLog(base *slog.Logger, next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		l := base.With("request_id", id)
-		r = r.WithContext(context.WithValue(r.Context(), loggerKey, l))
+		ctx := context.WithValue(r.Context(), loggerKey, l)
+		r = r.WithContext(context.WithValue(ctx, requestIDKey, id))
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				l.Error("panic while handling request", "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					writeJSON(rec, http.StatusInternalServerError, detail("RuntimeError", "An internal error occurred while handling the request."))
+					writeJSON(rec, http.StatusInternalServerError, unexpectedError(r))
 				}
 			}
 			l.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
@@ -76,4 +78,9 @@ func newRequestID() string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey).(string)
+	return id
 }

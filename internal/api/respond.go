@@ -58,7 +58,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 	default:
 		logger(r).Error("request failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, detail("RuntimeError", "An internal error occurred while handling the request."))
+		writeJSON(w, http.StatusInternalServerError, unexpectedError(r))
 	}
 }
 
@@ -73,4 +73,10 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// unexpectedError is the reference's answer to a crash: no internals, only
+// the request id to find it in the log.
+func unexpectedError(r *http.Request) map[string]any {
+	return map[string]any{"detail": "An unexpected error occurred.", "request_id": requestID(r)}
 }

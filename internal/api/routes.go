@@ -12,8 +12,8 @@ func (s *Server) routes() http.Handler {
 	authed := func(pattern string, h handler) { mux.Handle(pattern, s.authed(h)) }
 
 	// Public.
-	public("GET /health", http.HandlerFunc(s.health))
-	public("GET /ready", http.HandlerFunc(s.ready))
+	public("/health", http.HandlerFunc(s.health))
+	public("/ready", http.HandlerFunc(s.ready))
 	public("GET /api/v1/version", handler(s.version))
 	public("GET /api/v1/info", handler(s.info))
 	public("POST /api/v1/login", http.HandlerFunc(s.login))
@@ -67,9 +67,9 @@ func (s *Server) routes() http.Handler {
 	return withRouteErrors(mux)
 }
 
-// withRouteErrors answers unknown paths and wrong methods in FastAPI's
-// shape ({"detail": "Not Found"} / {"detail": "Method Not Allowed"})
-// instead of the mux's plain text.
+// withRouteErrors answers unknown paths and wrong methods as the reference
+// does ({"detail": "Not Found"} / {"detail": "Method Not Allowed"}) instead
+// of the mux's plain text.
 func withRouteErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
@@ -78,14 +78,20 @@ func withRouteErrors(mux *http.ServeMux) http.Handler {
 		}
 		probe := &statusProbe{header: http.Header{}}
 		mux.ServeHTTP(probe, r)
-		if probe.status == http.StatusMethodNotAllowed {
+		switch {
+		case probe.status == http.StatusMethodNotAllowed && r.Method != http.MethodGet:
 			if allow := probe.header.Get("Allow"); allow != "" {
 				w.Header().Set("Allow", strings.ReplaceAll(allow, ", HEAD", ""))
 			}
 			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
-			return
+		case r.Method == http.MethodGet:
+			// The reference catches every other GET (the dashboard's
+			// routes), so a GET never learns that another method exists.
+			writeJSON(w, http.StatusNotFound, plainDetail("Not Found"))
+		default:
+			w.Header().Set("Allow", "GET")
+			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
 		}
-		writeJSON(w, http.StatusNotFound, plainDetail("Not Found"))
 	})
 }
 

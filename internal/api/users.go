@@ -177,9 +177,9 @@ func (s *Server) updateUser(r *http.Request) (any, error) {
 		if !self {
 			return nil, forbidden("Cannot change the private user account information for another user account.")
 		}
-		if req.EmailOptedIn != nil {
-			up.EmailOptedIn, up.Email = req.EmailOptedIn, req.Email
-		}
+		// The reference accepts the change but stores only the opt-in here
+		// (email is saved through PUT /current-user); we do the same.
+		up.EmailOptedIn = req.EmailOptedIn
 	}
 	updated, err := s.db.UpdateUser(r.Context(), u.ID, up)
 	if err != nil {
@@ -261,7 +261,10 @@ func (s *Server) activateUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.ActivationToken == nil || sec.ActivationTokenHash == nil || !auth.SecretMatches(*sec.ActivationTokenHash, *req.ActivationToken) {
+	if req.ActivationToken == nil {
+		return nil, credentialsError("Authentication error: no credentials provided")
+	}
+	if sec.ActivationTokenHash == nil || !auth.SecretMatches(*sec.ActivationTokenHash, *req.ActivationToken) {
 		return nil, credentialsError("Authentication error: invalid activation token for user %s", nameOrID)
 	}
 	active := true

@@ -76,14 +76,13 @@ func (db *DB) GetAPIKey(ctx context.Context, serviceAccountID uuid.UUID, nameOrI
 }
 
 func (tx *Tx) getAPIKey(ctx context.Context, serviceAccountID uuid.UUID, nameOrID string) (*zen.APIKey, *APIKeySecrets, error) {
-	idArg := ""
+	where, arg := "k.name = ?", nameOrID
 	if id, err := uuid.Parse(nameOrID); err == nil {
-		idArg = hexID(id)
+		where, arg = "k.id = ?", hexID(id)
 	}
 	var sec APIKeySecrets
 	k, err := scanAPIKey(tx.queryRow(ctx, `SELECT `+apiKeySelect+`, k.key_hash, k.previous_key_hash FROM `+apiKeyFrom+`
-		WHERE k.service_account_id = ? AND (k.id = ? OR k.name = ?)
-		ORDER BY CASE WHEN k.id = ? THEN 0 ELSE 1 END LIMIT 1`, hexID(serviceAccountID), idArg, nameOrID, idArg),
+		WHERE k.service_account_id = ? AND `+where, hexID(serviceAccountID), arg),
 		&sec.KeyHash, &sec.PreviousKeyHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, zen.NotFound("An API key with ID or name '%s' is not configured for service account with ID '%s'.", nameOrID, serviceAccountID)

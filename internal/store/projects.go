@@ -36,7 +36,7 @@ func (tx *Tx) createProject(ctx context.Context, p *zen.Project) error {
 	_, err := tx.exec(ctx, `INSERT INTO projects (id, name, display_name, description, metadata, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, hexID(p.ID), p.Name, p.DisplayName, p.Description, jsonText(p.Metadata, "{}"), p.Created.Micros(), p.Updated.Micros())
 	if tx.db.dialect.isUniqueViolation(err) {
-		return zen.Errorf(zen.EConflict, "Unable to create project with name '%s': Found an existing project with this name.", p.Name)
+		return zen.Errorf(zen.EConflict, "Unable to create the requested project with name '%s': Found another existing project with the same name.", p.Name)
 	}
 	return err
 }
@@ -53,15 +53,18 @@ func (db *DB) GetProject(ctx context.Context, nameOrID string) (*zen.Project, er
 }
 
 func (tx *Tx) getProject(ctx context.Context, nameOrID string) (*zen.Project, error) {
-	var row *sql.Row
+	// A value that parses as a UUID is looked up only as an id, as on the
+	// reference.
 	if id, err := uuid.Parse(nameOrID); err == nil {
-		row = tx.queryRow(ctx, `SELECT `+projectSelect+` FROM projects pr WHERE pr.id = ?`, hexID(id))
-	} else {
-		row = tx.queryRow(ctx, `SELECT `+projectSelect+` FROM projects pr WHERE pr.name = ?`, nameOrID)
+		p, err := scanProject(tx.queryRow(ctx, `SELECT `+projectSelect+` FROM projects pr WHERE pr.id = ?`, hexID(id)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, zen.NotFound("Unable to get project with name or ID '%s': No project with this ID found.", nameOrID)
+		}
+		return p, err
 	}
-	p, err := scanProject(row)
+	p, err := scanProject(tx.queryRow(ctx, `SELECT `+projectSelect+` FROM projects pr WHERE pr.name = ?`, nameOrID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, zen.NotFound("No project with name or ID '%s' found.", nameOrID)
+		return nil, zen.NotFound("Unable to get project with name or ID '%s': '%s' is not a valid  UUID and no project with this name exists.", nameOrID, nameOrID)
 	}
 	return p, err
 }
@@ -94,7 +97,7 @@ func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, up ProjectUpdate)
 		set.addSQL("updated = ?", tx.now.Micros())
 		_, err := tx.exec(ctx, "UPDATE projects SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
 		if tx.db.dialect.isUniqueViolation(err) {
-			return zen.Errorf(zen.EConflict, "Unable to update project with name '%s': Found an existing project with this name.", deref(up.Name))
+			return zen.Errorf(zen.EConflict, "Unable to update the requested project with name '%s': Found another existing project with the same name.", deref(up.Name))
 		}
 		if err != nil {
 			return err

@@ -37,7 +37,7 @@ func (db *DB) GetFlavor(ctx context.Context, id uuid.UUID) (*zen.Flavor, error) 
 		var err error
 		out, err = scanFlavor(tx.queryRow(ctx, `SELECT `+flavorSelect+` FROM flavors f WHERE f.id = ?`, hexID(id)))
 		if errors.Is(err, sql.ErrNoRows) {
-			return zen.NotFound("Unable to get flavor with ID '%s': No flavor with this ID found.", id)
+			return zen.NotFound("Unable to get flavor with ID '%s': No flavor with this ID found", id)
 		}
 		return err
 	})
@@ -92,7 +92,7 @@ func (db *DB) GetComponent(ctx context.Context, id uuid.UUID) (*zen.Component, e
 		var err error
 		out, err = scanComponent(tx.queryRow(ctx, `SELECT `+componentSelect+` FROM `+componentFrom+` WHERE c.id = ?`, hexID(id)))
 		if errors.Is(err, sql.ErrNoRows) {
-			return zen.NotFound("Unable to get stack component with ID '%s': No stack component with this ID found.", id)
+			return zen.NotFound("Unable to get stack component with ID '%s': No stack component with this ID found", id)
 		}
 		return err
 	})
@@ -145,7 +145,7 @@ func (db *DB) GetStack(ctx context.Context, id uuid.UUID) (*zen.Stack, error) {
 		var err error
 		out, err = scanStack(tx.queryRow(ctx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id = ?`, hexID(id)))
 		if errors.Is(err, sql.ErrNoRows) {
-			return zen.NotFound("Unable to get stack with ID '%s': No stack with this ID found.", id)
+			return zen.NotFound("Unable to get stack with ID '%s': No stack with this ID found", id)
 		}
 		if err != nil {
 			return err

@@ -76,7 +76,7 @@ func (tx *Tx) createUser(ctx context.Context, nu NewUser) (*zen.User, error) {
 		u.Created.Micros(), u.Updated.Micros())
 	if tx.db.dialect.isUniqueViolation(err) {
 		if u.IsServiceAccount {
-			return nil, zen.Errorf(zen.EConflict, "Unable to create service account with name '%s': Found an existing service account with this name.", u.Name)
+			return nil, zen.Errorf(zen.EConflict, "Unable to create service account with name '%s': Found existing service account with this name.", u.Name)
 		}
 		return nil, zen.Errorf(zen.EConflict, "Unable to create user with name '%s': Found an existing user account with this name.", u.Name)
 	}
@@ -131,18 +131,19 @@ func (tx *Tx) getUser(ctx context.Context, nameOrID string, kind AccountKind) (*
 	case ServiceAccount:
 		kindSQL = " AND u.is_service_account = 1"
 	}
-	idArg := ""
-	if id, err := uuid.Parse(nameOrID); err == nil {
-		idArg = hexID(id)
+	// A value that parses as a UUID is looked up only as an id, as on the
+	// reference; human users win over service accounts of the same name.
+	where, arg := "u.name = ?", nameOrID
+	id, idErr := uuid.Parse(nameOrID)
+	if idErr == nil {
+		where, arg = "u.id = ?", hexID(id)
 	}
-	// One statement: the id match sorts before a name match.
 	row := tx.queryRow(ctx, `SELECT `+userSelect+`, u.password_hash, u.activation_token_hash
-		FROM users u WHERE (u.id = ? OR u.name = ?)`+kindSQL+`
-		ORDER BY CASE WHEN u.id = ? THEN 0 ELSE 1 END, u.is_service_account LIMIT 1`, idArg, nameOrID, idArg)
+		FROM users u WHERE `+where+kindSQL+` ORDER BY u.is_service_account LIMIT 1`, arg)
 	var sec UserSecrets
 	u, err := scanUser(row, &sec.PasswordHash, &sec.ActivationTokenHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, userNotFound(nameOrID, kind)
+		return nil, nil, userNotFound(nameOrID, kind, idErr == nil)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -150,14 +151,14 @@ func (tx *Tx) getUser(ctx context.Context, nameOrID string, kind AccountKind) (*
 	return u, &sec, nil
 }
 
-func userNotFound(nameOrID string, kind AccountKind) error {
-	switch kind {
-	case HumanAccount:
-		return zen.NotFound("No user account with the '%s' name or ID was found", nameOrID)
-	case ServiceAccount:
+func userNotFound(nameOrID string, kind AccountKind, byID bool) error {
+	switch {
+	case kind == ServiceAccount:
 		return zen.NotFound("No service account with the '%s' name or ID was found", nameOrID)
+	case byID:
+		return zen.NotFound("No account with the '%s' name or ID was found", nameOrID)
 	}
-	return zen.NotFound("No account with the '%s' name or ID was found", nameOrID)
+	return zen.NotFound("No user account with the '%s' name or ID was found", nameOrID)
 }
 
 // UserUpdate carries the fields an update changes; nil leaves a field be.
@@ -181,6 +182,10 @@ type UserUpdate struct {
 func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, up UserUpdate) (*zen.User, error) {
 	var out *zen.User
 	err := db.write(ctx, func(tx *Tx) error {
+		var isServiceAccount bool
+		if err := tx.queryRow(ctx, `SELECT is_service_account FROM users WHERE id = ?`, hexID(id)).Scan(&isServiceAccount); err != nil {
+			return err
+		}
 		var set conditions
 		add := func(col string, v any) { set.addSQL(col+" = ?", v) }
 		if up.Name != nil {
@@ -227,7 +232,7 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, up UserUpdate) (*zen
 		args := append(set.args, hexID(id))
 		_, err := tx.exec(ctx, "UPDATE users SET "+joinComma(set.parts)+" WHERE id = ?", args...)
 		if tx.db.dialect.isUniqueViolation(err) {
-			return zen.Errorf(zen.EConflict, "Unable to update user account with name '%s': Found an existing account with this name.", deref(up.Name))
+			return zen.Errorf(zen.EConflict, "Unable to update %s with name '%s': Found an existing %s with this name.", accountNoun(isServiceAccount), deref(up.Name), accountNoun(isServiceAccount))
 		}
 		if err != nil {
 			return err
@@ -276,4 +281,11 @@ func (db *DB) ListUsers(ctx context.Context, l *filter.List, kind AccountKind, o
 		scope = append(scope, clause{"u.id = ?", []any{hexID(*onlyID)}})
 	}
 	return listRows(ctx, db, spec, l, scope, userSelect, func(r interface{ Scan(...any) error }) (*zen.User, error) { return scanUser(r) })
+}
+
+func accountNoun(serviceAccount bool) string {
+	if serviceAccount {
+		return "service account"
+	}
+	return "user account"
 }
