@@ -407,3 +407,26 @@ func pyValue(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// rewrapBatchError moves error locations of a list body decoded as
+// {"items": [...]} back to where the client put them.
+func rewrapBatchError(err error) error {
+	var ve *validationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	for i := range ve.errs {
+		loc := ve.errs[i].loc
+		if len(loc) >= 2 && loc[0] == "body" && loc[1] == "items" {
+			ve.errs[i].loc = append([]string{"body"}, loc[2:]...)
+		}
+		if m, ok := ve.errs[i].input.(map[string]any); ok {
+			if items, ok := m["items"]; ok && len(m) == 1 {
+				ve.errs[i].input = items
+			}
+		}
+	}
+	return ve
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -289,3 +289,134 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// --- pipelines, tags, visualizations ---
+
+type scopedBody struct {
+	Created   zen.Time   `json:"created"`
+	Updated   zen.Time   `json:"updated"`
+	UserID    *uuid.UUID `json:"user_id"`
+	ProjectID uuid.UUID  `json:"project_id"`
+}
+
+type descriptionMetadata struct {
+	Description *string `json:"description"`
+}
+
+type pipelineResources struct {
+	User            *envelope  `json:"user"`
+	LatestRunUser   *envelope  `json:"latest_run_user"`
+	LatestRunID     *uuid.UUID `json:"latest_run_id"`
+	LatestRunStatus *string    `json:"latest_run_status"`
+	Tags            []envelope `json:"tags"`
+	Visualizations  []envelope `json:"visualizations"`
+}
+
+// embeddedUser renders a related user the way resources show them: not
+// hydrated, or null.
+func embeddedUser(u *zen.User) *envelope {
+	if u == nil {
+		return nil
+	}
+	e := userView(u, false, false)
+	return &e
+}
+
+func pipelineView(p *zen.Pipeline, hydrate bool) envelope {
+	e := envelope{ID: p.ID, Name: named(p.Name),
+		Body: scopedBody{Created: p.Created, Updated: p.Updated, UserID: p.UserID, ProjectID: p.ProjectID},
+		Resources: pipelineResources{
+			User: embeddedUser(p.User), LatestRunUser: embeddedUser(p.LatestRunUser),
+			LatestRunID: p.LatestRunID, LatestRunStatus: p.LatestRunStatus,
+			Tags: tagViews(p.Tags), Visualizations: curatedViews(p.Visualizations),
+		}}
+	if hydrate {
+		e.Metadata = descriptionMetadata{Description: p.Description}
+	}
+	return e
+}
+
+type tagBody struct {
+	Created   zen.Time   `json:"created"`
+	Updated   zen.Time   `json:"updated"`
+	UserID    *uuid.UUID `json:"user_id"`
+	Color     string     `json:"color"`
+	Exclusive bool       `json:"exclusive"`
+}
+
+type tagMetadata struct {
+	TaggedCount int `json:"tagged_count"`
+}
+
+// tagView renders a tag; tags nested in another resource are bare.
+func tagView(t *zen.Tag, hydrate, embedded bool) envelope {
+	e := envelope{ID: t.ID, Name: named(t.Name), Body: tagBody{Created: t.Created, Updated: t.Updated, UserID: t.UserID, Color: t.Color, Exclusive: t.Exclusive}}
+	if embedded {
+		return e
+	}
+	e.Resources = userResources{User: embeddedUser(t.User)}
+	if hydrate {
+		e.Metadata = tagMetadata{TaggedCount: t.TaggedCount}
+	}
+	return e
+}
+
+func tagViews(tags []*zen.Tag) []envelope {
+	out := make([]envelope, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, tagView(t, false, true))
+	}
+	return out
+}
+
+type curatedBody struct {
+	Created                 zen.Time   `json:"created"`
+	Updated                 zen.Time   `json:"updated"`
+	UserID                  *uuid.UUID `json:"user_id"`
+	ProjectID               uuid.UUID  `json:"project_id"`
+	ArtifactVisualizationID uuid.UUID  `json:"artifact_visualization_id"`
+	ArtifactVersionID       uuid.UUID  `json:"artifact_version_id"`
+	DisplayName             *string    `json:"display_name"`
+	DisplayOrder            *int       `json:"display_order"`
+	LayoutSize              string     `json:"layout_size"`
+	ResourceID              uuid.UUID  `json:"resource_id"`
+	ResourceType            string     `json:"resource_type"`
+}
+
+type curatedResources struct {
+	User                  *envelope `json:"user"`
+	ArtifactVisualization envelope  `json:"artifact_visualization"`
+}
+
+type artifactVisualizationBody struct {
+	Created zen.Time `json:"created"`
+	Updated zen.Time `json:"updated"`
+	Type    string   `json:"type"`
+	URI     string   `json:"uri"`
+}
+
+func artifactVisualizationView(a *zen.ArtifactVisualization) envelope {
+	return envelope{ID: a.ID, Body: artifactVisualizationBody{Created: a.Created, Updated: a.Updated, Type: a.Type, URI: a.URI}}
+}
+
+// curatedView renders a curated visualization; hydrated answers carry the
+// artifact visualization it shows.
+func curatedView(v *zen.CuratedVisualization, hydrate bool) envelope {
+	e := envelope{ID: v.ID, Body: curatedBody{Created: v.Created, Updated: v.Updated, ProjectID: v.ProjectID,
+		ArtifactVisualizationID: v.ArtifactVisualizationID, ArtifactVersionID: v.ArtifactVersionID,
+		DisplayName: v.DisplayName, DisplayOrder: v.DisplayOrder, LayoutSize: v.LayoutSize,
+		ResourceID: v.ResourceID, ResourceType: v.ResourceType}}
+	if hydrate && v.ArtifactVisualization != nil {
+		e.Metadata = emptyObject
+		e.Resources = curatedResources{ArtifactVisualization: artifactVisualizationView(v.ArtifactVisualization)}
+	}
+	return e
+}
+
+func curatedViews(vs []*zen.CuratedVisualization) []envelope {
+	out := make([]envelope, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, curatedView(v, false))
+	}
+	return out
+}

@@ -64,6 +64,33 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/flavors", s.listFlavors)
 	authed("GET /api/v1/flavors/{flavor_id}", s.getFlavor)
 
+	// Pipelines (and the deprecated project-scoped aliases).
+	authed("GET /api/v1/pipelines", s.listPipelines)
+	authed("POST /api/v1/pipelines", s.createPipeline)
+	authed("GET /api/v1/pipelines/{pipeline_id}", s.getPipeline)
+	authed("PUT /api/v1/pipelines/{pipeline_id}", s.updatePipeline)
+	authed("DELETE /api/v1/pipelines/{pipeline_id}", s.deletePipeline)
+	authed("GET /api/v1/workspaces/{workspace}/pipelines", s.listPipelines)
+	authed("POST /api/v1/workspaces/{workspace}/pipelines", s.createPipeline)
+
+	// Tags and their links.
+	authed("GET /api/v1/tags", s.listTags)
+	authed("POST /api/v1/tags", s.createTag)
+	authed("GET /api/v1/tags/{tag_id}", s.getTag)
+	authed("PUT /api/v1/tags/{tag_id}", s.updateTag)
+	authed("DELETE /api/v1/tags/{tag_id}", s.deleteTag)
+	authed("POST /api/v1/tag_resources", s.createTagLink)
+	authed("DELETE /api/v1/tag_resources", s.deleteTagLink)
+	authed("POST /api/v1/tag_resources/batch", s.createTagLinks)
+	authed("DELETE /api/v1/tag_resources/batch", s.deleteTagLinks)
+
+	// Curated visualizations and the artifact versions they show.
+	authed("POST /api/v1/curated_visualizations", s.createCurated)
+	authed("GET /api/v1/curated_visualizations/{visualization_id}", s.getCurated)
+	authed("PUT /api/v1/curated_visualizations/{visualization_id}", s.updateCurated)
+	authed("DELETE /api/v1/curated_visualizations/{visualization_id}", s.deleteCurated)
+	authed("POST /api/v1/artifact_versions", s.createArtifactVersion)
+
 	return withRouteErrors(mux)
 }
 

@@ -81,6 +81,10 @@ type Field struct {
 	// narrow the list, whatever the logical operator. Parse leaves their
 	// raw value in List.Scope for the caller to resolve.
 	Scope bool
+	// Fixed fields are conditions that are always AND-ed with the rest,
+	// whatever the logical operator (pipelines' latest_run_status). They
+	// land in List.Fixed. An empty value turns them off.
+	Fixed bool
 }
 
 // Resource declares a list endpoint's language: its fields and the extra
@@ -113,6 +117,9 @@ type Condition struct {
 	Value any
 	// Raw is the value as written, after the operator prefix.
 	Raw string
+	// Text is the whole value as written, prefix included, for the few
+	// filters the reference compares literally.
+	Text string
 }
 
 // As re-reads a condition's value as another type: a "user" condition is
@@ -130,6 +137,7 @@ func (c Condition) As(t Type) (Condition, bool) {
 // List is a parsed list request.
 type List struct {
 	Conditions []Condition
+	Fixed      []Condition
 	Scope      map[string]string
 	Or         bool
 	SortField  string
@@ -256,6 +264,12 @@ func Parse(q url.Values, r *Resource, opts ParseOptions) (*List, error) {
 			l.Scope[f.Name] = raw[0]
 			continue
 		}
+		if f.Fixed {
+			if raw[len(raw)-1] == "" {
+				continue
+			}
+			raw = raw[len(raw)-1:]
+		}
 		for _, v := range raw {
 			c, err := ParseCondition(f, v)
 			if _, late := err.(*zen.Error); late {
@@ -267,7 +281,11 @@ func Parse(q url.Values, r *Resource, opts ParseOptions) (*List, error) {
 			if err != nil {
 				return nil, r.modelError(err)
 			}
-			l.Conditions = append(l.Conditions, c)
+			if f.Fixed {
+				l.Fixed = append(l.Fixed, c)
+			} else {
+				l.Conditions = append(l.Conditions, c)
+			}
 		}
 	}
 	if queryErr != nil {
@@ -361,7 +379,7 @@ func (e *valueError) Error() string { return e.msg }
 // ParseCondition parses one value of field f.
 func ParseCondition(f Field, raw string) (Condition, error) {
 	op, v := SplitOp(raw)
-	c := Condition{Field: f.Name, Op: op, Raw: v}
+	c := Condition{Field: f.Name, Op: op, Raw: v, Text: raw}
 	if op == IsNull || op == IsNotNull {
 		if v != "" {
 			return c, &valueError{msg: MsgNoValue}

@@ -49,3 +49,22 @@ var (
 		Field{Name: "component_id", Type: UUID}, Field{Name: "component", Type: String}),
 		SortKeys: []string{"user"}, Unsortable: append([]string{"component_id", "component"}, userScopedUnsortable...)}
 )
+
+// taggable adds the tags filter of taggable resources.
+var tagsField = Field{Name: "tags", Type: String}
+
+var (
+	Pipelines = &Resource{Model: "PipelineFilter", Fields: append(userScoped(tagsField,
+		Field{Name: "project", Type: String, Scope: true},
+		Field{Name: "name", Type: String}),
+		Field{Name: "latest_run_status", Type: String, Fixed: true},
+		Field{Name: "latest_run_user", Type: String, Fixed: true}),
+		SortKeys:   []string{"user", "tags", "latest_run"},
+		Unsortable: []string{"scope_user", "project", "latest_run_status", "latest_run_user"}}
+
+	Tags = &Resource{Model: "TagFilter", Fields: userScoped(
+		Field{Name: "name", Type: String}, Field{Name: "color", Type: String},
+		Field{Name: "exclusive", Type: Bool, Single: true},
+		Field{Name: "resource_type", Type: String}),
+		SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "resource_type"}}
+)

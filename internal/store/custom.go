@@ -53,3 +53,32 @@ func userSortKey(userIDExpr string) sortKey {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// tagsCustom handles `tags` for a taggable resource: each value asks for a
+// linked tag whose name matches; isnull/isnotnull ask for no or any link.
+func (d *dialect) tagsCustom(idExpr, resourceType string, next func(filter.Condition) (clause, bool)) func(filter.Condition) (clause, bool) {
+	return func(c filter.Condition) (clause, bool) {
+		if c.Field != "tags" {
+			if next != nil {
+				return next(c)
+			}
+			return clause{}, false
+		}
+		switch c.Op {
+		case filter.IsNull:
+			return clause{"NOT EXISTS (SELECT 1 FROM tag_resources ftr WHERE ftr.resource_id = " + idExpr + ")", nil}, true
+		case filter.IsNotNull:
+			return clause{"EXISTS (SELECT 1 FROM tag_resources ftr WHERE ftr.resource_id = " + idExpr + ")", nil}, true
+		}
+		m := d.render(column{expr: "ft.name", typ: filter.String}, c)
+		return clause{"EXISTS (SELECT 1 FROM tag_resources ftr JOIN tags ft ON ft.id = ftr.tag_id WHERE ftr.resource_id = " + idExpr +
+			" AND ftr.resource_type = '" + resourceType + "' AND " + m.sql + ")", m.args}, true
+	}
+}
+
+// tagsSortKey sorts by the resource's tag names, sorted and joined with
+// ", "; untagged resources sort as NULL.
+func (d *dialect) tagsSortKey(idExpr, resourceType string) sortKey {
+	return sortKey{nullable: true, expr: "(SELECT " + d.orderedConcat("st.name") + " FROM tag_resources sr JOIN tags st ON st.id = sr.tag_id WHERE sr.resource_id = " +
+		idExpr + " AND sr.resource_type = '" + resourceType + "')"}
+}

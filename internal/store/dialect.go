@@ -73,3 +73,23 @@ func (d *dialect) isBusy(err error) bool {
 	}
 	return false
 }
+
+// insertIgnore renders an INSERT of rows that skips rows violating a unique
+// constraint.
+func (d *dialect) insertIgnore(target, values string) string {
+	if d.name == "mysql" {
+		return "INSERT IGNORE INTO " + target + " VALUES " + values
+	}
+	return "INSERT INTO " + target + " VALUES " + values + " ON CONFLICT DO NOTHING"
+}
+
+// orderedConcat aggregates expr values in ascending order, joined by ", ".
+func (d *dialect) orderedConcat(expr string) string {
+	switch d.name {
+	case "postgres":
+		return "STRING_AGG(" + expr + ", ', ' ORDER BY " + expr + ")"
+	case "mysql":
+		return "GROUP_CONCAT(" + expr + " ORDER BY " + expr + " SEPARATOR ', ')"
+	}
+	return "GROUP_CONCAT(" + expr + ", ', ' ORDER BY " + expr + ")"
+}

@@ -129,10 +129,3 @@ func (db *DB) ListProjects(ctx context.Context, l *filter.List) (*zen.Page[*zen.
 	spec := &listSpec{from: "projects pr", alias: "pr", columns: projectFilterColumns}
 	return listRows(ctx, db, spec, l, nil, projectSelect, scanProject)
 }
-
-// ProjectStatistics counts a project's pipelines and runs.
-func (db *DB) ProjectStatistics(ctx context.Context, id uuid.UUID) (pipelines, runs int, err error) {
-	// Pipelines and runs arrive with the pipelines schema; until then a
-	// project has none.
-	return 0, 0, nil
-}

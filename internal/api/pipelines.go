@@ -1,0 +1,135 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/filter"
+	"zengo/internal/store"
+	"zengo/internal/zen"
+)
+
+type pipelineRequest struct {
+	Name        string    `json:"name" zen:"required,max=255"`
+	Project     uuid.UUID `json:"project" zen:"required"`
+	Description *string   `json:"description" zen:"max=65535"`
+	Tags        []string  `json:"tags"`
+}
+
+type pipelineUpdate struct {
+	Description *string  `json:"description" zen:"max=65535"`
+	AddTags     []string `json:"add_tags"`
+	RemoveTags  []string `json:"remove_tags"`
+	Present     Present
+}
+
+// projectOverride is the project named by the deprecated
+// /workspaces/{project}/... path or the project_name_or_id parameter.
+func projectOverride(r *http.Request) string {
+	if p := r.PathValue("workspace"); p != "" {
+		return p
+	}
+	return r.URL.Query().Get("project_name_or_id")
+}
+
+// scopeProject resolves the project a project-scoped list or create works
+// in: the override, else the given value, else the default project.
+func (s *Server) scopeProject(r *http.Request, given string) (*zen.Project, error) {
+	name := projectOverride(r)
+	if name == "" {
+		name = given
+	}
+	if name == "" {
+		name = s.cfg.DefaultProjectName
+	}
+	return s.db.GetProject(r.Context(), name)
+}
+
+func (s *Server) createPipeline(r *http.Request) (any, error) {
+	var req pipelineRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	project, err := s.scopeProject(r, req.Project.String())
+	if err != nil {
+		return nil, err
+	}
+	me := current(r).user
+	p, err := s.db.CreatePipeline(r.Context(), zen.Pipeline{Name: req.Name, ProjectID: project.ID, UserID: &me.ID, Description: req.Description}, req.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return pipelineView(p, true), nil
+}
+
+func (s *Server) listPipelines(r *http.Request) (any, error) {
+	l, err := listParams(r, filter.Pipelines)
+	if err != nil {
+		return nil, err
+	}
+	hydrate, err := hydrateParam(r, false)
+	if err != nil {
+		return nil, err
+	}
+	su, err := scopeUser(l)
+	if err != nil {
+		return nil, err
+	}
+	project, err := s.scopeProject(r, l.Scope["project"])
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.db.ListPipelines(r.Context(), l, store.PipelineScope{ProjectID: project.ID, ScopeUser: su})
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(p, func(p *zen.Pipeline) any { return pipelineView(p, hydrate) }), nil
+}
+
+func (s *Server) getPipeline(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "pipeline_id")
+	if err != nil {
+		return nil, err
+	}
+	hydrate, err := hydrateParam(r, true)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.db.GetPipeline(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return pipelineView(p, hydrate), nil
+}
+
+// updatePipeline changes the description and tags. Unlike the reference,
+// an update that does not mention the description keeps it (the reference
+// clears it, which loses data on every tag-only update).
+func (s *Server) updatePipeline(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "pipeline_id")
+	if err != nil {
+		return nil, err
+	}
+	var req pipelineUpdate
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	me := current(r).user
+	p, err := s.db.UpdatePipeline(r.Context(), id, store.PipelineUpdate{
+		SetDescription: req.Present["description"], Description: req.Description,
+		AddTags: req.AddTags, RemoveTags: req.RemoveTags,
+	}, &me.ID)
+	if err != nil {
+		return nil, err
+	}
+	return pipelineView(p, true), nil
+}
+
+func (s *Server) deletePipeline(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "pipeline_id")
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.db.DeletePipeline(r.Context(), id)
+}

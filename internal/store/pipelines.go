@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+// Pipelines are read joined to their latest run (by primary key), so the
+// latest run's status and user come with the row.
+const pipelineSelect = `p.id, p.name, p.project_id, p.user_id, p.description, p.latest_run_id, lr.status, lr.user_id, p.created, p.updated`
+
+const pipelineFrom = `pipelines p LEFT JOIN pipeline_runs lr ON lr.id = p.latest_run_id`
+
+func scanPipeline(row interface{ Scan(...any) error }) (*zen.Pipeline, error) {
+	p := &zen.Pipeline{}
+	err := row.Scan(dbID{&p.ID}, &p.Name, dbID{&p.ProjectID}, dbIDPtr{&p.UserID}, &p.Description, dbIDPtr{&p.LatestRunID},
+		&p.LatestRunStatus, dbIDPtr{&p.LatestRunUserID}, dbTime{&p.Created}, dbTime{&p.Updated})
+	return p, err
+}
+
+// CreatePipeline stores a pipeline and attaches its tags, in one
+// transaction: a tag that cannot be attached leaves nothing behind.
+func (db *DB) CreatePipeline(ctx context.Context, p zen.Pipeline, tags []TagRef) (*zen.Pipeline, error) {
+	var out *zen.Pipeline
+	err := db.write(ctx, func(tx *Tx) error {
+		p.ID, p.Created, p.Updated = uuid.New(), tx.now, tx.now
+		_, err := tx.exec(ctx, `INSERT INTO pipelines (id, name, project_id, user_id, description, latest_activity, created, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hexID(p.ID), p.Name, hexID(p.ProjectID), hexIDPtr(p.UserID), p.Description,
+			p.Created.Micros(), p.Created.Micros(), p.Updated.Micros())
+		if tx.db.dialect.isUniqueViolation(err) {
+			return zen.Errorf(zen.EConflict, "Unable to create pipeline in project '%s': A pipeline with the name %s already exists.", p.ProjectID, p.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.attachTags(ctx, "pipeline", p.ID, tags, p.UserID); err != nil {
+			return err
+		}
+		out, err = tx.getPipeline(ctx, p.ID)
+		return err
+	})
+	return out, err
+}
+
+// GetPipeline finds a pipeline by id with its resources.
+func (db *DB) GetPipeline(ctx context.Context, id uuid.UUID) (*zen.Pipeline, error) {
+	var out *zen.Pipeline
+	err := db.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.getPipeline(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) getPipeline(ctx context.Context, id uuid.UUID) (*zen.Pipeline, error) {
+	p, err := scanPipeline(tx.queryRow(ctx, `SELECT `+pipelineSelect+` FROM `+pipelineFrom+` WHERE p.id = ?`, hexID(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get pipeline with ID '%s': No pipeline with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, tx.loadPipelineResources(ctx, []*zen.Pipeline{p})
+}
+
+// loadPipelineResources fills creators, latest-run users, tags and curated
+// visualizations of many pipelines: three statements.
+func (tx *Tx) loadPipelineResources(ctx context.Context, ps []*zen.Pipeline) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	userIDs := make([]*uuid.UUID, 0, 2*len(ps))
+	ids := make([]uuid.UUID, len(ps))
+	for i, p := range ps {
+		userIDs = append(userIDs, p.UserID, p.LatestRunUserID)
+		ids[i] = p.ID
+	}
+	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
+	if err != nil {
+		return err
+	}
+	tags, err := tx.tagsOf(ctx, "pipeline", ids)
+	if err != nil {
+		return err
+	}
+	vis, err := tx.visualizationsOf(ctx, "pipeline", ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.UserID != nil {
+			p.User = users[*p.UserID]
+		}
+		if p.LatestRunUserID != nil {
+			p.LatestRunUser = users[*p.LatestRunUserID]
+		}
+		p.Tags = tags[p.ID]
+		p.Visualizations = vis[p.ID]
+	}
+	return nil
+}
+
+// PipelineUpdate carries an update: a new description (SetDescription, nil
+// meaning null) and tags to add and remove.
+type PipelineUpdate struct {
+	SetDescription bool
+	Description    *string
+	AddTags        []TagRef
+	RemoveTags     []TagRef
+}
+
+// UpdatePipeline applies an update in one transaction.
+func (db *DB) UpdatePipeline(ctx context.Context, id uuid.UUID, up PipelineUpdate, userID *uuid.UUID) (*zen.Pipeline, error) {
+	var out *zen.Pipeline
+	err := db.write(ctx, func(tx *Tx) error {
+		var set conditions
+		if up.SetDescription {
+			set.addSQL("description = ?", up.Description)
+		}
+		set.addSQL("updated = ?", tx.now.Micros())
+		res, err := tx.exec(ctx, "UPDATE pipelines SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return zen.NotFound("Unable to get pipeline with ID '%s': No pipeline with this ID found", id)
+		}
+		if err := tx.attachTags(ctx, "pipeline", id, up.AddTags, userID); err != nil {
+			return err
+		}
+		if err := tx.detachTags(ctx, "pipeline", id, up.RemoveTags); err != nil {
+			return err
+		}
+		out, err = tx.getPipeline(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// DeletePipeline removes a pipeline with its snapshots and their runs, and
+// every tag link and curated visualization of all of them.
+func (db *DB) DeletePipeline(ctx context.Context, id uuid.UUID) error {
+	return db.write(ctx, func(tx *Tx) error {
+		hid := hexID(id)
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM pipelines WHERE id = ?`, hid).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return zen.NotFound("Unable to get pipeline with ID '%s': No pipeline with this ID found", id)
+		}
+		if err := tx.forgetResources(ctx, `SELECT r.id FROM pipeline_runs r JOIN pipeline_snapshots s ON s.id = r.snapshot_id WHERE s.pipeline_id = ?
+			UNION SELECT id FROM pipeline_snapshots WHERE pipeline_id = ? UNION SELECT ?`, hid, hid, hid); err != nil {
+			return err
+		}
+		// Snapshots cascade with the pipeline, runs with their snapshots.
+		_, err := tx.exec(ctx, `DELETE FROM pipelines WHERE id = ?`, hid)
+		return err
+	})
+}
+
+var pipelineFilterColumns = func() map[string]column {
+	cols := baseColumns("p")
+	cols["name"] = column{expr: "p.name", typ: filter.String}
+	return cols
+}()
+
+// PipelineScope holds the always-applied parts of a pipeline list.
+type PipelineScope struct {
+	ProjectID uuid.UUID
+	ScopeUser *uuid.UUID
+}
+
+// ListPipelines lists a project's pipelines.
+func (db *DB) ListPipelines(ctx context.Context, l *filter.List, scope PipelineScope) (*zen.Page[*zen.Pipeline], error) {
+	d := db.dialect
+	spec := &listSpec{from: pipelineFrom, alias: "p", columns: pipelineFilterColumns,
+		custom: d.userScopedCustom("p.user_id", d.tagsCustom("p.id", "pipeline", nil)),
+		sortKeys: map[string]sortKey{
+			"user":       userSortKey("p.user_id"),
+			"tags":       d.tagsSortKey("p.id", "pipeline"),
+			"latest_run": {expr: "p.latest_activity"},
+		}}
+	where := []clause{{"p.project_id = ?", []any{hexID(scope.ProjectID)}}}
+	where = append(where, scopeUserClause("p.user_id", scope.ScopeUser)...)
+	for _, c := range l.Fixed {
+		switch c.Field {
+		case "latest_run_status":
+			m := d.render(column{expr: "lr.status", typ: filter.String}, c)
+			where = append(where, clause{"(lr.id IS NOT NULL AND " + m.sql + ")", m.args})
+		case "latest_run_user":
+			m := d.nameOrIDMatch("lru", c)
+			where = append(where, clause{"EXISTS (SELECT 1 FROM users lru WHERE lru.id = lr.user_id AND " + m.sql + ")", m.args})
+		}
+	}
+	var page *zen.Page[*zen.Pipeline]
+	err := db.read(ctx, func(tx *Tx) error {
+		page = &zen.Page[*zen.Pipeline]{Items: []*zen.Pipeline{}}
+		info, err := tx.page(ctx, spec, l, where, pipelineSelect, func(rows *sql.Rows) error {
+			p, err := scanPipeline(rows)
+			if err == nil {
+				page.Items = append(page.Items, p)
+			}
+			return err
+		})
+		page.PageInfo = info
+		if err != nil {
+			return err
+		}
+		return tx.loadPipelineResources(ctx, page.Items)
+	})
+	return page, err
+}
+
+// ProjectStatistics counts a project's pipelines and runs.
+func (db *DB) ProjectStatistics(ctx context.Context, id uuid.UUID) (pipelines, runs int, err error) {
+	err = db.read(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM pipelines WHERE project_id = ?), (SELECT COUNT(*) FROM pipeline_runs WHERE project_id = ?)`,
+			hexID(id), hexID(id)).Scan(&pipelines, &runs)
+	})
+	return pipelines, runs, err
+}

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/zen"
+)
+
+// Batched loading of the relations a page of resources shows: one query
+// per relation, whatever the page size.
+
+func idArgs(ids []uuid.UUID) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = hexID(id)
+	}
+	return args
+}
+
+// uniqueIDs drops nils and repeats.
+func uniqueIDs(ids ...*uuid.UUID) []uuid.UUID {
+	seen := make(map[uuid.UUID]bool, len(ids))
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if id != nil && !seen[*id] {
+			seen[*id] = true
+			out = append(out, *id)
+		}
+	}
+	return out
+}
+
+// usersByID loads accounts by id.
+func (tx *Tx) usersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.User, error) {
+	out := make(map[uuid.UUID]*zen.User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT `+userSelect+` FROM users u WHERE u.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.ID] = u
+	}
+	return out, rows.Err()
+}
+
+// tagsOf loads the tags of many resources of one type, each list sorted by
+// tag name as the reference shows them.
+func (tx *Tx) tagsOf(ctx context.Context, resourceType string, ids []uuid.UUID) (map[uuid.UUID][]*zen.Tag, error) {
+	out := make(map[uuid.UUID][]*zen.Tag, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := append([]any{resourceType}, idArgs(ids)...)
+	rows, err := tx.query(ctx, `SELECT `+tagSelect+`, tr.resource_id FROM tag_resources tr JOIN tags t ON t.id = tr.tag_id
+		WHERE tr.resource_type = ? AND tr.resource_id IN (`+placeholders(len(ids))+`) ORDER BY t.name, t.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var resourceID uuid.UUID
+		t, err := scanTag(rows, dbID{&resourceID})
+		if err != nil {
+			return nil, err
+		}
+		out[resourceID] = append(out[resourceID], t)
+	}
+	return out, rows.Err()
+}
+
+// visualizationsOf loads the curated visualizations of many resources of
+// one type, ordered by display_order with unordered ones first.
+func (tx *Tx) visualizationsOf(ctx context.Context, resourceType string, ids []uuid.UUID) (map[uuid.UUID][]*zen.CuratedVisualization, error) {
+	out := make(map[uuid.UUID][]*zen.CuratedVisualization, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := append([]any{resourceType}, idArgs(ids)...)
+	rows, err := tx.query(ctx, `SELECT `+curatedSelect+` FROM curated_visualizations cv
+		WHERE cv.resource_type = ? AND cv.resource_id IN (`+placeholders(len(ids))+`)
+		ORDER BY (cv.display_order IS NULL) DESC, cv.display_order, cv.created, cv.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanCurated(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[v.ResourceID] = append(out[v.ResourceID], v)
+	}
+	return out, rows.Err()
+}
+
+// forgetResources removes the polymorphic rows (tag links, curated
+// visualizations) that point at resources about to be deleted. idsSQL is a
+// subquery (or placeholder list) of the resources' ids.
+func (tx *Tx) forgetResources(ctx context.Context, idsSQL string, args ...any) error {
+	if _, err := tx.exec(ctx, `DELETE FROM tag_resources WHERE resource_id IN (`+idsSQL+`)`, args...); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `DELETE FROM curated_visualizations WHERE resource_id IN (`+idsSQL+`)`, args...)
+	return err
+}
