@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -18,10 +19,12 @@ type envelope struct {
 	Resources        any       `json:"resources"`
 	ID               uuid.UUID `json:"id"`
 	PermissionDenied bool      `json:"permission_denied"`
-	Name             *string   `json:"name,omitempty"`
+	// Name is a string for named resources, a nil *string for resources
+	// whose name may be null (snapshots), and nil for nameless ones.
+	Name any `json:"name,omitempty"`
 }
 
-func named(name string) *string { return &name }
+func named(name string) any { return name }
 
 // page is the reference's Page envelope.
 type page struct {
@@ -419,4 +422,190 @@ func curatedViews(vs []*zen.CuratedVisualization) []envelope {
 		out = append(out, curatedView(v, false))
 	}
 	return out
+}
+
+// --- snapshots and runs ---
+
+type snapshotBody struct {
+	Created    zen.Time   `json:"created"`
+	Updated    zen.Time   `json:"updated"`
+	UserID     *uuid.UUID `json:"user_id"`
+	ProjectID  uuid.UUID  `json:"project_id"`
+	Runnable   bool       `json:"runnable"`
+	Deployable bool       `json:"deployable"`
+	IsDynamic  bool       `json:"is_dynamic"`
+	PipelineID uuid.UUID  `json:"pipeline_id"`
+}
+
+type snapshotMetadata struct {
+	Description           *string         `json:"description"`
+	SourceCode            *string         `json:"source_code"`
+	RunNameTemplate       string          `json:"run_name_template"`
+	PipelineConfiguration json.RawMessage `json:"pipeline_configuration"`
+	StepConfigurations    json.RawMessage `json:"step_configurations"`
+	ClientEnvironment     json.RawMessage `json:"client_environment"`
+	ClientVersion         *string         `json:"client_version"`
+	ServerVersion         *string         `json:"server_version"`
+	PipelineVersionHash   *string         `json:"pipeline_version_hash"`
+	PipelineSpec          json.RawMessage `json:"pipeline_spec"`
+	CodePath              *string         `json:"code_path"`
+	TemplateID            *uuid.UUID      `json:"template_id"`
+	SourceSnapshotID      *uuid.UUID      `json:"source_snapshot_id"`
+	ConfigTemplate        any             `json:"config_template"`
+	ConfigSchema          any             `json:"config_schema"`
+}
+
+type snapshotResources struct {
+	User            *envelope  `json:"user"`
+	Pipeline        *envelope  `json:"pipeline"`
+	Stack           *envelope  `json:"stack"`
+	Build           any        `json:"build"`
+	Schedule        any        `json:"schedule"`
+	CodeReference   any        `json:"code_reference"`
+	Deployment      any        `json:"deployment"`
+	Tags            []envelope `json:"tags"`
+	LatestRunID     *uuid.UUID `json:"latest_run_id"`
+	LatestRunStatus *string    `json:"latest_run_status"`
+	LatestRunUser   *envelope  `json:"latest_run_user"`
+	Visualizations  []envelope `json:"visualizations"`
+}
+
+func snapshotBodyOf(s *zen.Snapshot) snapshotBody {
+	return snapshotBody{Created: s.Created, Updated: s.Updated, UserID: s.UserID, ProjectID: s.ProjectID, IsDynamic: s.IsDynamic, PipelineID: s.PipelineID}
+}
+
+// bareSnapshot renders a snapshot nested in another resource.
+func bareSnapshot(s *zen.Snapshot) *envelope {
+	if s == nil {
+		return nil
+	}
+	return &envelope{ID: s.ID, Name: s.Name, Body: snapshotBodyOf(s)}
+}
+
+func barePipeline(p *zen.Pipeline) *envelope {
+	if p == nil {
+		return nil
+	}
+	return &envelope{ID: p.ID, Name: named(p.Name), Body: scopedBody{Created: p.Created, Updated: p.Updated, UserID: p.UserID, ProjectID: p.ProjectID}}
+}
+
+func bareStack(s *zen.Stack) *envelope {
+	if s == nil {
+		return nil
+	}
+	return &envelope{ID: s.ID, Name: named(s.Name), Body: stackBody{Created: s.Created, Updated: s.Updated, UserID: s.UserID}}
+}
+
+// snapshotView renders a snapshot; stepFilter, when given, keeps only those
+// step configurations.
+func snapshotView(s *zen.Snapshot, hydrate bool, stepFilter []string) envelope {
+	e := envelope{ID: s.ID, Name: s.Name, Body: snapshotBodyOf(s), Resources: snapshotResources{
+		User: embeddedUser(s.User), Pipeline: barePipeline(s.Pipeline), Stack: bareStack(s.Stack),
+		Tags: tagViews(s.Tags), Visualizations: []envelope{},
+	}}
+	if hydrate {
+		steps := rawOr(s.StepConfigurations, "{}")
+		if len(stepFilter) > 0 {
+			steps = filterSteps(steps, stepFilter)
+		}
+		e.Metadata = snapshotMetadata{Description: s.Description, SourceCode: s.SourceCode, RunNameTemplate: s.RunNameTemplate,
+			PipelineConfiguration: s.PipelineConfiguration, StepConfigurations: steps, ClientEnvironment: rawOr(s.ClientEnvironment, "{}"),
+			ClientVersion: s.ClientVersion, ServerVersion: s.ServerVersion, PipelineVersionHash: s.PipelineVersionHash,
+			PipelineSpec: rawOr(s.PipelineSpec, "null"), CodePath: s.CodePath, TemplateID: s.TemplateID, SourceSnapshotID: s.SourceSnapshotID}
+	}
+	return e
+}
+
+func filterSteps(steps json.RawMessage, keep []string) json.RawMessage {
+	var all map[string]json.RawMessage
+	if json.Unmarshal(steps, &all) != nil {
+		return steps
+	}
+	out := map[string]json.RawMessage{}
+	for _, k := range keep {
+		if v, ok := all[k]; ok {
+			out[k] = v
+		}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+type runBody struct {
+	Created      zen.Time   `json:"created"`
+	Updated      zen.Time   `json:"updated"`
+	UserID       *uuid.UUID `json:"user_id"`
+	ProjectID    uuid.UUID  `json:"project_id"`
+	Status       string     `json:"status"`
+	InProgress   bool       `json:"in_progress"`
+	StatusReason *string    `json:"status_reason"`
+	Index        int        `json:"index"`
+	PipelineID   *uuid.UUID `json:"pipeline_id"`
+	ChildKey     *string    `json:"child_key"`
+	RootRunID    *uuid.UUID `json:"root_run_id"`
+}
+
+type runMetadata struct {
+	RunMetadata             struct{}        `json:"run_metadata"`
+	Config                  json.RawMessage `json:"config"`
+	StartTime               *zen.Time       `json:"start_time"`
+	EndTime                 *zen.Time       `json:"end_time"`
+	ClientEnvironment       json.RawMessage `json:"client_environment"`
+	OrchestratorEnvironment json.RawMessage `json:"orchestrator_environment"`
+	OrchestratorRunID       *string         `json:"orchestrator_run_id"`
+	CodePath                *string         `json:"code_path"`
+	TemplateID              *uuid.UUID      `json:"template_id"`
+	IsTemplatable           bool            `json:"is_templatable"`
+	TriggerInfo             json.RawMessage `json:"trigger_info"`
+	EnableHeartbeat         bool            `json:"enable_heartbeat"`
+	ExceptionInfo           json.RawMessage `json:"exception_info"`
+	TriggerExecutionInfo    any             `json:"trigger_execution_info"`
+}
+
+type runResources struct {
+	User                *envelope  `json:"user"`
+	Snapshot            *envelope  `json:"snapshot"`
+	SourceSnapshot      any        `json:"source_snapshot"`
+	Stack               *envelope  `json:"stack"`
+	Pipeline            *envelope  `json:"pipeline"`
+	Build               any        `json:"build"`
+	Schedule            any        `json:"schedule"`
+	CodeReference       any        `json:"code_reference"`
+	ModelVersion        any        `json:"model_version"`
+	Tags                []envelope `json:"tags"`
+	LogCollection       []any      `json:"log_collection"`
+	Visualizations      []envelope `json:"visualizations"`
+	Trigger             any        `json:"trigger"`
+	OriginalRun         any        `json:"original_run"`
+	ParentRun           any        `json:"parent_run"`
+	ActiveWaitCondition any        `json:"active_wait_condition"`
+	Outputs             struct{}   `json:"outputs"`
+}
+
+func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
+	res := runResources{User: embeddedUser(r.User), Snapshot: bareSnapshot(r.Snapshot), Pipeline: barePipeline(r.Pipeline),
+		Tags: tagViews(r.Tags), LogCollection: []any{}, Visualizations: []envelope{}}
+	if r.Snapshot != nil {
+		res.Stack = bareStack(r.Snapshot.Stack)
+	}
+	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBody{Created: r.Created, Updated: r.Updated, UserID: r.UserID,
+		ProjectID: r.ProjectID, Status: r.Status, InProgress: r.InProgress, StatusReason: r.StatusReason, Index: r.Index,
+		PipelineID: r.PipelineID, ChildKey: r.ChildKey}}
+	if hydrate {
+		m := runMetadata{Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
+			OrchestratorEnvironment: rawOr(r.OrchestratorEnvironment, "{}"), OrchestratorRunID: r.OrchestratorRunID,
+			TriggerInfo: rawOr(r.TriggerInfo, "null"), EnableHeartbeat: true, ExceptionInfo: rawOr(r.ExceptionInfo, "null")}
+		if r.Snapshot != nil {
+			m.ClientEnvironment = rawOr(r.Snapshot.ClientEnvironment, "{}")
+			m.CodePath, m.TemplateID = r.Snapshot.CodePath, r.Snapshot.TemplateID
+			var cfg struct {
+				EnableHeartbeat *bool `json:"enable_heartbeat"`
+			}
+			if json.Unmarshal(r.Snapshot.PipelineConfiguration, &cfg) == nil && cfg.EnableHeartbeat != nil {
+				m.EnableHeartbeat = *cfg.EnableHeartbeat
+			}
+		}
+		e.Metadata = m
+	}
+	return e
 }

@@ -84,6 +84,19 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/tag_resources/batch", s.createTagLinks)
 	authed("DELETE /api/v1/tag_resources/batch", s.deleteTagLinks)
 
+	// Snapshots and runs.
+	authed("POST /api/v1/pipeline_snapshots", s.createSnapshot)
+	authed("GET /api/v1/pipeline_snapshots/{snapshot_id}", s.getSnapshot)
+	authed("DELETE /api/v1/pipeline_snapshots/{snapshot_id}", s.deleteSnapshot)
+	authed("POST /api/v1/runs", s.getOrCreateRun)
+	authed("GET /api/v1/runs", s.listRuns)
+	authed("GET /api/v1/runs/{run_id}", s.getRun)
+	authed("PUT /api/v1/runs/{run_id}", s.updateRun)
+	authed("DELETE /api/v1/runs/{run_id}", s.deleteRun)
+	authed("GET /api/v1/runs/{run_id}/status", s.getRunStatus)
+	authed("POST /api/v1/workspaces/{workspace}/runs", s.getOrCreateRun)
+	authed("GET /api/v1/workspaces/{workspace}/runs", s.listRuns)
+
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)
 	authed("GET /api/v1/curated_visualizations/{visualization_id}", s.getCurated)

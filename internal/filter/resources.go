@@ -68,3 +68,21 @@ var (
 		Field{Name: "resource_type", Type: String}),
 		SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "resource_type"}}
 )
+
+var (
+	Runs = &Resource{Model: "PipelineRunFilter", Fields: append(userScoped(tagsField,
+		Field{Name: "project", Type: String, Scope: true},
+		Field{Name: "name", Type: String}, Field{Name: "index", Type: Int},
+		Field{Name: "orchestrator_run_id", Type: String}, Field{Name: "pipeline_id", Type: UUID},
+		Field{Name: "stack_id", Type: UUID}, Field{Name: "schedule_id", Type: UUID}, Field{Name: "build_id", Type: UUID},
+		Field{Name: "snapshot_id", Type: UUID}, Field{Name: "template_id", Type: UUID},
+		Field{Name: "source_snapshot_id", Type: UUID}, Field{Name: "model_version_id", Type: UUID},
+		Field{Name: "status", Type: String}, Field{Name: "in_progress", Type: Bool, Single: true},
+		Field{Name: "start_time", Type: Datetime}, Field{Name: "end_time", Type: Datetime},
+		Field{Name: "pipeline_name", Type: String}, Field{Name: "pipeline", Type: String},
+		Field{Name: "stack", Type: String}, Field{Name: "parent_run_id", Type: UUID}),
+		Field{Name: "root_runs_only", Type: Bool, Single: true}),
+		SortKeys: []string{"user", "tags", "pipeline", "stack"},
+		Unsortable: []string{"scope_user", "project", "stack_id", "schedule_id", "build_id", "template_id",
+			"source_snapshot_id", "pipeline_name", "root_runs_only"}}
+)

@@ -1,0 +1,451 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+const runSelect = `r.id, r.name, r.project_id, r.pipeline_id, r.snapshot_id, r.user_id, r.status, r.status_reason, r.in_progress,
+	r.run_index, r.orchestrator_run_id, r.orchestrator_environment, r.start_time, r.end_time, r.trigger_info, r.exception_info,
+	r.original_run_id, r.parent_run_id, r.child_key, r.created, r.updated`
+
+func scanRun(row interface{ Scan(...any) error }) (*zen.Run, error) {
+	r := &zen.Run{}
+	err := row.Scan(dbID{&r.ID}, &r.Name, dbID{&r.ProjectID}, dbIDPtr{&r.PipelineID}, dbID{&r.SnapshotID}, dbIDPtr{&r.UserID},
+		&r.Status, &r.StatusReason, &r.InProgress, &r.Index, &r.OrchestratorRunID, dbJSON{&r.OrchestratorEnvironment, "{}"},
+		dbTimePtr{&r.StartTime}, dbTimePtr{&r.EndTime}, dbJSON{&r.TriggerInfo, "null"}, dbJSON{&r.ExceptionInfo, "null"},
+		dbIDPtr{&r.OriginalRunID}, dbIDPtr{&r.ParentRunID}, &r.ChildKey, dbTime{&r.Created}, dbTime{&r.Updated})
+	return r, err
+}
+
+// duplicateRunName is the reference's 409 text for a run name in use.
+func duplicateRunName(name string) error {
+	return zen.Errorf(zen.EConflict, "Pipeline run name '%s' already exists in this project. Each pipeline run must have a unique name.\n\n"+
+		"To fix this, you can:\n1. Use a different run name\n2. Use a dynamic run name with placeholders like: \"%s_{date}_{time}\"\n"+
+		"3. Remove the run name from your configuration to auto-generate unique names\n\n"+
+		"For more information on run naming, see: https://docs.zenml.io/concepts/steps_and_pipelines/yaml_configuration#run-name", name, name)
+}
+
+func isPlaceholderStatus(status string) bool {
+	return status == zen.StatusInitializing || status == zen.StatusProvisioning
+}
+
+// GetOrCreateRun is the reference's get-or-create of a run: an existing run
+// of the same snapshot and orchestrator run id is returned as it is; a
+// started run takes over the snapshot's placeholder run (keeping its id,
+// name, index and start time); otherwise a new run is made. created tells
+// which happened.
+func (db *DB) GetOrCreateRun(ctx context.Context, run zen.Run, tags []TagRef) (out *zen.Run, created bool, err error) {
+	err = db.write(ctx, func(tx *Tx) error {
+		var pipelineID *uuid.UUID
+		err := tx.queryRow(ctx, `SELECT pipeline_id FROM pipeline_snapshots WHERE id = ? AND project_id = ?`, hexID(run.SnapshotID), hexID(run.ProjectID)).
+			Scan(dbIDPtr{&pipelineID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return zen.NotFound("The pipeline snapshot with ID %s referenced by the pipeline run being created was not found in the '%s' project", run.SnapshotID, run.ProjectID)
+		}
+		if err != nil {
+			return err
+		}
+		run.PipelineID = pipelineID
+		if run.OrchestratorRunID != nil {
+			existing, err := tx.findRun(ctx, `r.snapshot_id = ? AND r.orchestrator_run_id = ? AND r.status NOT IN ('initializing', 'provisioning')`,
+				hexID(run.SnapshotID), *run.OrchestratorRunID)
+			if err != nil || existing != nil {
+				out = existing
+				return err
+			}
+		}
+		if !isPlaceholderStatus(run.Status) {
+			placeholder, err := tx.findRun(ctx, `r.snapshot_id = ? AND r.status IN ('initializing', 'provisioning')
+				AND (r.orchestrator_run_id IS NULL OR r.orchestrator_run_id = ?) ORDER BY r.orchestrator_run_id IS NULL, r.created`,
+				hexID(run.SnapshotID), deref(run.OrchestratorRunID))
+			if err != nil {
+				return err
+			}
+			if placeholder != nil {
+				if run.OrchestratorRunID == nil {
+					return zen.Errorf(zen.EInvalid, "Orchestrator run ID is required to replace a placeholder run.")
+				}
+				if _, err := tx.exec(ctx, `UPDATE pipeline_runs SET orchestrator_run_id = ?, orchestrator_environment = ?, status = ?,
+					in_progress = ?, updated = ? WHERE id = ?`, *run.OrchestratorRunID, jsonText(run.OrchestratorEnvironment, "{}"),
+					run.Status, !zen.IsFinished(run.Status), tx.now.Micros(), hexID(placeholder.ID)); err != nil {
+					return err
+				}
+				if err := tx.attachTags(ctx, "pipeline_run", placeholder.ID, tags, run.UserID); err != nil {
+					return err
+				}
+				created = true
+				out, err = tx.getRun(ctx, placeholder.ID)
+				return err
+			}
+		}
+		if err := tx.insertRun(ctx, &run); err != nil {
+			if errors.Is(err, errDuplicateRun) {
+				if run.OrchestratorRunID != nil {
+					existing, ferr := tx.findRun(ctx, `r.snapshot_id = ? AND r.orchestrator_run_id = ?`, hexID(run.SnapshotID), *run.OrchestratorRunID)
+					if ferr != nil || existing != nil {
+						out = existing
+						return ferr
+					}
+				}
+				return duplicateRunName(run.Name)
+			}
+			return err
+		}
+		if err := tx.attachTags(ctx, "pipeline_run", run.ID, tags, run.UserID); err != nil {
+			return err
+		}
+		created = true
+		out, err = tx.getRun(ctx, run.ID)
+		return err
+	})
+	return out, created, err
+}
+
+var errDuplicateRun = errors.New("duplicate run")
+
+// insertRun numbers and stores a new run and makes it its pipeline's
+// latest run.
+func (tx *Tx) insertRun(ctx context.Context, run *zen.Run) error {
+	run.ID, run.Created, run.Updated = uuid.New(), tx.now, tx.now
+	run.InProgress = !zen.IsFinished(run.Status)
+	if run.PipelineID != nil {
+		pid := hexID(*run.PipelineID)
+		if _, err := tx.exec(ctx, `UPDATE pipelines SET run_count = run_count + 1 WHERE id = ?`, pid); err != nil {
+			return err
+		}
+		if err := tx.queryRow(ctx, `SELECT run_count FROM pipelines WHERE id = ?`, pid).Scan(&run.Index); err != nil {
+			return err
+		}
+	}
+	_, err := tx.exec(ctx, `INSERT INTO pipeline_runs (id, name, project_id, pipeline_id, snapshot_id, user_id, status, status_reason,
+		in_progress, run_index, orchestrator_run_id, orchestrator_environment, start_time, end_time, trigger_info, exception_info,
+		original_run_id, parent_run_id, child_key, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		hexID(run.ID), run.Name, hexID(run.ProjectID), hexIDPtr(run.PipelineID), hexID(run.SnapshotID), hexIDPtr(run.UserID),
+		run.Status, run.StatusReason, run.InProgress, run.Index, run.OrchestratorRunID, jsonText(run.OrchestratorEnvironment, "{}"),
+		timePtr(run.StartTime), timePtr(run.EndTime), nullableJSON(run.TriggerInfo), nullableJSON(run.ExceptionInfo),
+		hexIDPtr(run.OriginalRunID), hexIDPtr(run.ParentRunID), run.ChildKey, run.Created.Micros(), run.Updated.Micros())
+	if tx.db.dialect.isUniqueViolation(err) {
+		return errDuplicateRun
+	}
+	if err != nil || run.PipelineID == nil {
+		return err
+	}
+	// The new run is the newest of its pipeline, unless another replica's
+	// clock is ahead.
+	_, err = tx.exec(ctx, `UPDATE pipelines SET latest_run_id = ?, latest_run_created = ?, latest_activity = ?
+		WHERE id = ? AND (latest_run_created IS NULL OR latest_run_created <= ?)`,
+		hexID(run.ID), run.Created.Micros(), run.Created.Micros(), hexID(*run.PipelineID), run.Created.Micros())
+	return err
+}
+
+// refreshLatestRun recomputes a pipeline's latest run after runs went away.
+func (tx *Tx) refreshLatestRun(ctx context.Context, pipelineID uuid.UUID) error {
+	pid := hexID(pipelineID)
+	_, err := tx.exec(ctx, `UPDATE pipelines SET
+		latest_run_id = (SELECT r.id FROM pipeline_runs r WHERE r.pipeline_id = ? ORDER BY r.created DESC, r.id DESC LIMIT 1),
+		latest_run_created = (SELECT MAX(r.created) FROM pipeline_runs r WHERE r.pipeline_id = ?),
+		latest_activity = COALESCE((SELECT MAX(r.created) FROM pipeline_runs r WHERE r.pipeline_id = ?), created)
+		WHERE id = ?`, pid, pid, pid, pid)
+	return err
+}
+
+// findRun returns the first run matching where, or nil.
+func (tx *Tx) findRun(ctx context.Context, where string, args ...any) (*zen.Run, error) {
+	r, err := scanRun(tx.queryRow(ctx, `SELECT `+runSelect+` FROM pipeline_runs r WHERE `+where+` LIMIT 1`, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, tx.loadRunResources(ctx, []*zen.Run{r})
+}
+
+// GetRun finds a run by id with its resources.
+func (db *DB) GetRun(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
+	var out *zen.Run
+	err := db.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.getRun(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) getRun(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
+	r, err := tx.findRun(ctx, `r.id = ?`, hexID(id))
+	if err == nil && r == nil {
+		return nil, zen.NotFound("Unable to get pipeline run with ID '%s': No pipeline run with this ID found", id)
+	}
+	return r, err
+}
+
+// loadRunResources fills users, snapshots (with their stacks), pipelines
+// and tags of many runs with one query each.
+func (tx *Tx) loadRunResources(ctx context.Context, runs []*zen.Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	var userIDs, snapshotIDs []*uuid.UUID
+	ids := make([]uuid.UUID, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+		userIDs = append(userIDs, r.UserID)
+		snapshotIDs = append(snapshotIDs, &r.SnapshotID)
+	}
+	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
+	if err != nil {
+		return err
+	}
+	snaps, err := tx.snapshotsByID(ctx, uniqueIDs(snapshotIDs...))
+	if err != nil {
+		return err
+	}
+	var pipelineIDs, stackIDs []*uuid.UUID
+	for _, s := range snaps {
+		pipelineIDs = append(pipelineIDs, &s.PipelineID)
+		stackIDs = append(stackIDs, s.StackID)
+	}
+	pipelines, err := tx.pipelinesByID(ctx, uniqueIDs(pipelineIDs...))
+	if err != nil {
+		return err
+	}
+	stacks, err := tx.stacksByID(ctx, uniqueIDs(stackIDs...))
+	if err != nil {
+		return err
+	}
+	tags, err := tx.tagsOf(ctx, "pipeline_run", ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if r.UserID != nil {
+			r.User = users[*r.UserID]
+		}
+		if s := snaps[r.SnapshotID]; s != nil {
+			r.Snapshot = s
+			if s.StackID != nil {
+				s.Stack = stacks[*s.StackID]
+			}
+		}
+		if r.PipelineID != nil {
+			r.Pipeline = pipelines[*r.PipelineID]
+		}
+		r.Tags = tags[r.ID]
+	}
+	return nil
+}
+
+// snapshotsByID loads bare snapshots by id.
+func (tx *Tx) snapshotsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Snapshot, error) {
+	out := make(map[uuid.UUID]*zen.Snapshot, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT `+snapshotSelect+` FROM pipeline_snapshots s WHERE s.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[s.ID] = s
+	}
+	return out, rows.Err()
+}
+
+// RunUpdate carries a run update.
+type RunUpdate struct {
+	Status            *string
+	StatusReason      *string
+	OrchestratorRunID *string
+	ExceptionInfo     []byte
+	AddTags           []TagRef
+	RemoveTags        []TagRef
+}
+
+// UpdateRun applies an update with the reference's status rules.
+func (db *DB) UpdateRun(ctx context.Context, id uuid.UUID, up RunUpdate, userID *uuid.UUID) (*zen.Run, error) {
+	var out *zen.Run
+	err := db.write(ctx, func(tx *Tx) error {
+		run, err := tx.getRun(ctx, id)
+		if err != nil {
+			return err
+		}
+		var set conditions
+		if up.Status != nil {
+			stepCount, isDynamic := 0, false
+			if run.Snapshot != nil {
+				stepCount, isDynamic = run.Snapshot.StepCount, run.Snapshot.IsDynamic
+			}
+			change, err := zen.NextRunStatus(run.Status, *up.Status, isDynamic, stepCount, nil, run.ParentRunID != nil)
+			if err != nil {
+				return err
+			}
+			if !change.Ignored {
+				set.addSQL("status = ?", change.Status)
+				set.addSQL("in_progress = ?", change.InProgress)
+				switch {
+				case up.StatusReason != nil:
+					set.addSQL("status_reason = ?", *up.StatusReason)
+				case change.Status != run.Status && !(run.Status == zen.StatusStopping && change.Status == zen.StatusStopped):
+					set.addSQL("status_reason = NULL")
+				}
+				if change.Status == zen.StatusResuming {
+					set.addSQL("end_time = NULL")
+				} else if run.InProgress && !change.InProgress && run.EndTime == nil {
+					set.addSQL("end_time = ?", tx.now.Micros())
+				}
+			}
+		}
+		if up.ExceptionInfo != nil {
+			set.addSQL("exception_info = ?", nullableJSON(up.ExceptionInfo))
+		}
+		set.addSQL("updated = ?", tx.now.Micros())
+		if _, err := tx.exec(ctx, "UPDATE pipeline_runs SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+			return err
+		}
+		if up.OrchestratorRunID != nil {
+			if !isPlaceholderStatus(run.Status) {
+				return zen.Errorf(zen.EForbidden, "Cannot update the orchestrator run id of a pipeline run that is not a placeholder run.")
+			}
+			if run.OrchestratorRunID != nil && *run.OrchestratorRunID != *up.OrchestratorRunID {
+				return zen.Errorf(zen.EForbidden, "Pipeline run already has a different orchestrator run id. Existing: %s, New: %s", *run.OrchestratorRunID, *up.OrchestratorRunID)
+			}
+			if _, err := tx.exec(ctx, `UPDATE pipeline_runs SET orchestrator_run_id = ? WHERE id = ?`, *up.OrchestratorRunID, hexID(id)); err != nil {
+				return err
+			}
+		}
+		if err := tx.attachTags(ctx, "pipeline_run", id, up.AddTags, userID); err != nil {
+			return err
+		}
+		if err := tx.detachTags(ctx, "pipeline_run", id, up.RemoveTags); err != nil {
+			return err
+		}
+		out, err = tx.getRun(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteRun removes a run; its pipeline's latest run moves to the next
+// newest.
+func (db *DB) DeleteRun(ctx context.Context, id uuid.UUID) error {
+	return db.write(ctx, func(tx *Tx) error {
+		var pipelineID *uuid.UUID
+		err := tx.queryRow(ctx, `SELECT pipeline_id FROM pipeline_runs WHERE id = ?`, hexID(id)).Scan(dbIDPtr{&pipelineID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return zen.NotFound("Unable to get pipeline run with ID '%s': No pipeline run with this ID found", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.forgetResources(ctx, `?`, hexID(id)); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM pipeline_runs WHERE id = ?`, hexID(id)); err != nil {
+			return err
+		}
+		if pipelineID == nil {
+			return nil
+		}
+		return tx.refreshLatestRun(ctx, *pipelineID)
+	})
+}
+
+var runFilterColumns = func() map[string]column {
+	cols := baseColumns("r")
+	cols["name"] = column{expr: "r.name", typ: filter.String}
+	cols["orchestrator_run_id"] = column{expr: "r.orchestrator_run_id", typ: filter.String, nullable: true}
+	cols["status"] = column{expr: "r.status", typ: filter.String}
+	cols["index"] = column{expr: "r.run_index", typ: filter.Int}
+	cols["pipeline_id"] = column{expr: "r.pipeline_id", typ: filter.UUID, nullable: true}
+	cols["snapshot_id"] = column{expr: "r.snapshot_id", typ: filter.UUID}
+	cols["parent_run_id"] = column{expr: "r.parent_run_id", typ: filter.UUID, nullable: true}
+	cols["model_version_id"] = column{expr: "NULL", typ: filter.UUID, nullable: true}
+	cols["in_progress"] = column{expr: "r.in_progress", typ: filter.Bool}
+	cols["start_time"] = column{expr: "r.start_time", typ: filter.Datetime, nullable: true}
+	cols["end_time"] = column{expr: "r.end_time", typ: filter.Datetime, nullable: true}
+	return cols
+}()
+
+// RunScope holds the always-applied parts of a run list.
+type RunScope struct {
+	ProjectID uuid.UUID
+	ScopeUser *uuid.UUID
+}
+
+// ListRuns lists a project's runs.
+func (db *DB) ListRuns(ctx context.Context, l *filter.List, scope RunScope) (*zen.Page[*zen.Run], error) {
+	d := db.dialect
+	snapshotCond := func(c filter.Condition, col string) clause {
+		m := d.render(column{expr: "fs." + col, typ: filter.UUID}, c)
+		return clause{"EXISTS (SELECT 1 FROM pipeline_snapshots fs WHERE fs.id = r.snapshot_id AND " + m.sql + ")", m.args}
+	}
+	custom := func(c filter.Condition) (clause, bool) {
+		switch c.Field {
+		case "pipeline_name":
+			m := d.render(column{expr: "fp.name", typ: filter.String}, c)
+			return clause{"EXISTS (SELECT 1 FROM pipelines fp WHERE fp.id = r.pipeline_id AND " + m.sql + ")", m.args}, true
+		case "pipeline":
+			m := d.nameOrIDMatch("fp", c)
+			return clause{"EXISTS (SELECT 1 FROM pipelines fp WHERE fp.id = r.pipeline_id AND " + m.sql + ")", m.args}, true
+		case "stack":
+			m := d.nameOrIDMatch("fst", c)
+			return clause{"EXISTS (SELECT 1 FROM pipeline_snapshots fs JOIN stacks fst ON fst.id = fs.stack_id WHERE fs.id = r.snapshot_id AND " + m.sql + ")", m.args}, true
+		case "stack_id":
+			return snapshotCond(c, "stack_id"), true
+		case "schedule_id":
+			return snapshotCond(c, "schedule_id"), true
+		case "build_id":
+			return snapshotCond(c, "build_id"), true
+		case "template_id":
+			return snapshotCond(c, "template_id"), true
+		case "source_snapshot_id":
+			return snapshotCond(c, "source_snapshot_id"), true
+		case "root_runs_only":
+			if b, _ := c.Value.(bool); b {
+				return clause{"r.parent_run_id IS NULL", nil}, true
+			}
+			return clause{"1 = 1", nil}, true
+		}
+		return clause{}, false
+	}
+	spec := &listSpec{from: "pipeline_runs r", alias: "r", columns: runFilterColumns,
+		custom: d.userScopedCustom("r.user_id", d.tagsCustom("r.id", "pipeline_run", custom)),
+		sortKeys: map[string]sortKey{
+			"user":     userSortKey("r.user_id"),
+			"tags":     d.tagsSortKey("r.id", "pipeline_run"),
+			"pipeline": {expr: "(SELECT sp.name FROM pipelines sp WHERE sp.id = r.pipeline_id)", nullable: true},
+			"stack":    {expr: "(SELECT sst.name FROM pipeline_snapshots ss JOIN stacks sst ON sst.id = ss.stack_id WHERE ss.id = r.snapshot_id)", nullable: true},
+		}}
+	where := []clause{{"r.project_id = ?", []any{hexID(scope.ProjectID)}}}
+	where = append(where, scopeUserClause("r.user_id", scope.ScopeUser)...)
+	var page *zen.Page[*zen.Run]
+	err := db.read(ctx, func(tx *Tx) error {
+		page = &zen.Page[*zen.Run]{Items: []*zen.Run{}}
+		info, err := tx.page(ctx, spec, l, where, runSelect, func(rows *sql.Rows) error {
+			r, err := scanRun(rows)
+			if err == nil {
+				page.Items = append(page.Items, r)
+			}
+			return err
+		})
+		page.PageInfo = info
+		if err != nil {
+			return err
+		}
+		return tx.loadRunResources(ctx, page.Items)
+	})
+	return page, err
+}

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/zen"
+)
+
+const snapshotSelect = `s.id, s.name, s.description, s.project_id, s.pipeline_id, s.stack_id, s.user_id, s.run_name_template,
+	s.pipeline_configuration, s.step_configurations, s.step_count, s.client_environment, s.client_version, s.server_version,
+	s.pipeline_version_hash, s.pipeline_spec, s.is_dynamic, s.source_code, s.code_path, s.build_id, s.schedule_id,
+	s.code_reference_id, s.template_id, s.source_snapshot_id, s.created, s.updated`
+
+func scanSnapshot(row interface{ Scan(...any) error }, extra ...any) (*zen.Snapshot, error) {
+	s := &zen.Snapshot{}
+	dest := []any{dbID{&s.ID}, &s.Name, &s.Description, dbID{&s.ProjectID}, dbID{&s.PipelineID}, dbIDPtr{&s.StackID}, dbIDPtr{&s.UserID},
+		&s.RunNameTemplate, dbJSON{&s.PipelineConfiguration, "{}"}, dbJSON{&s.StepConfigurations, "{}"}, &s.StepCount,
+		dbJSON{&s.ClientEnvironment, "{}"}, &s.ClientVersion, &s.ServerVersion, &s.PipelineVersionHash, dbJSON{&s.PipelineSpec, "null"},
+		&s.IsDynamic, &s.SourceCode, &s.CodePath, dbIDPtr{&s.BuildID}, dbIDPtr{&s.ScheduleID}, dbIDPtr{&s.CodeReferenceID},
+		dbIDPtr{&s.TemplateID}, dbIDPtr{&s.SourceSnapshotID}, dbTime{&s.Created}, dbTime{&s.Updated}}
+	err := row.Scan(append(dest, extra...)...)
+	return s, err
+}
+
+// CreateSnapshot stores a snapshot after checking what it refers to.
+func (db *DB) CreateSnapshot(ctx context.Context, s zen.Snapshot, tags []TagRef) (*zen.Snapshot, error) {
+	var out *zen.Snapshot
+	err := db.write(ctx, func(tx *Tx) error {
+		if s.StackID != nil {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM stacks WHERE id = ?`, hexID(*s.StackID)).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return zen.NotFound("The stack with ID %s referenced by the pipeline snapshot being created was not found", *s.StackID)
+			}
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM pipelines WHERE id = ? AND project_id = ?`, hexID(s.PipelineID), hexID(s.ProjectID)).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return zen.NotFound("The pipeline with ID %s referenced by the pipeline snapshot being created was not found in the '%s' project", s.PipelineID, s.ProjectID)
+		}
+		s.ID, s.Created, s.Updated = uuid.New(), tx.now, tx.now
+		_, err := tx.exec(ctx, `INSERT INTO pipeline_snapshots (id, name, description, project_id, pipeline_id, stack_id, user_id,
+			run_name_template, pipeline_configuration, step_configurations, step_count, client_environment, client_version,
+			server_version, pipeline_version_hash, pipeline_spec, is_dynamic, source_code, code_path, build_id, schedule_id,
+			code_reference_id, template_id, source_snapshot_id, created, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hexID(s.ID), s.Name, s.Description, hexID(s.ProjectID), hexID(s.PipelineID), hexIDPtr(s.StackID), hexIDPtr(s.UserID),
+			s.RunNameTemplate, string(s.PipelineConfiguration), jsonText(s.StepConfigurations, "{}"), s.StepCount,
+			jsonText(s.ClientEnvironment, "{}"), s.ClientVersion, s.ServerVersion, s.PipelineVersionHash, nullableJSON(s.PipelineSpec),
+			s.IsDynamic, s.SourceCode, s.CodePath, hexIDPtr(s.BuildID), hexIDPtr(s.ScheduleID), hexIDPtr(s.CodeReferenceID),
+			hexIDPtr(s.TemplateID), hexIDPtr(s.SourceSnapshotID), s.Created.Micros(), s.Updated.Micros())
+		if tx.db.dialect.isUniqueViolation(err) {
+			return zen.Errorf(zen.EConflict, "Snapshot with name `%s` already exists for pipeline `%s`. If you want to replace the existing snapshot, set the `replace` flag to `True`.", deref(s.Name), s.PipelineID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.attachTags(ctx, "pipeline_snapshot", s.ID, tags, s.UserID); err != nil {
+			return err
+		}
+		out, err = tx.getSnapshot(ctx, s.ID)
+		return err
+	})
+	return out, err
+}
+
+func nullableJSON(raw []byte) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return string(raw)
+}
+
+// GetSnapshot finds a snapshot with its user, pipeline, stack and tags.
+func (db *DB) GetSnapshot(ctx context.Context, id uuid.UUID) (*zen.Snapshot, error) {
+	var out *zen.Snapshot
+	err := db.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.getSnapshot(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) getSnapshot(ctx context.Context, id uuid.UUID) (*zen.Snapshot, error) {
+	s, err := scanSnapshot(tx.queryRow(ctx, `SELECT `+snapshotSelect+` FROM pipeline_snapshots s WHERE s.id = ?`, hexID(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get pipeline snapshot with ID '%s': No pipeline snapshot with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, tx.loadSnapshotResources(ctx, []*zen.Snapshot{s})
+}
+
+// loadSnapshotResources fills users, pipelines, stacks and tags of many
+// snapshots with one query each.
+func (tx *Tx) loadSnapshotResources(ctx context.Context, snaps []*zen.Snapshot) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	var userIDs, pipelineIDs, stackIDs []*uuid.UUID
+	ids := make([]uuid.UUID, len(snaps))
+	for i, s := range snaps {
+		ids[i] = s.ID
+		userIDs = append(userIDs, s.UserID)
+		pipelineIDs = append(pipelineIDs, &s.PipelineID)
+		stackIDs = append(stackIDs, s.StackID)
+	}
+	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
+	if err != nil {
+		return err
+	}
+	pipelines, err := tx.pipelinesByID(ctx, uniqueIDs(pipelineIDs...))
+	if err != nil {
+		return err
+	}
+	stacks, err := tx.stacksByID(ctx, uniqueIDs(stackIDs...))
+	if err != nil {
+		return err
+	}
+	tags, err := tx.tagsOf(ctx, "pipeline_snapshot", ids)
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		if s.UserID != nil {
+			s.User = users[*s.UserID]
+		}
+		s.Pipeline = pipelines[s.PipelineID]
+		if s.StackID != nil {
+			s.Stack = stacks[*s.StackID]
+		}
+		s.Tags = tags[s.ID]
+	}
+	return nil
+}
+
+// pipelinesByID loads bare pipelines (no resources) by id.
+func (tx *Tx) pipelinesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Pipeline, error) {
+	out := make(map[uuid.UUID]*zen.Pipeline, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT `+pipelineSelect+` FROM `+pipelineFrom+` WHERE p.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPipeline(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[p.ID] = p
+	}
+	return out, rows.Err()
+}
+
+// stacksByID loads bare stacks by id.
+func (tx *Tx) stacksByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Stack, error) {
+	out := make(map[uuid.UUID]*zen.Stack, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s, err := scanStack(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[s.ID] = s
+	}
+	return out, rows.Err()
+}
+
+// DeleteSnapshot removes a snapshot with its runs.
+func (db *DB) DeleteSnapshot(ctx context.Context, id uuid.UUID) error {
+	return db.write(ctx, func(tx *Tx) error {
+		s, err := tx.getSnapshot(ctx, id)
+		if err != nil {
+			return err
+		}
+		hid := hexID(id)
+		if err := tx.forgetResources(ctx, `SELECT id FROM pipeline_runs WHERE snapshot_id = ? UNION SELECT ?`, hid, hid); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM pipeline_snapshots WHERE id = ?`, hid); err != nil {
+			return err
+		}
+		return tx.refreshLatestRun(ctx, s.PipelineID)
+	})
+}
