@@ -1,0 +1,41 @@
+# zengo — build, run and test. `make test` is what CI runs.
+
+GO      ?= go
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := bin/zengo
+PYTEST  := $(VENV)/bin/python -m pytest
+
+.PHONY: build run test lint test-go test-compat compat-report venv clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/zengo
+
+# Start the server on the embedded SQLite database (data in ~/.local/share/zengo).
+run: build
+	./$(BIN) serve
+
+# The Python virtualenv with the pinned zenml client (tests/compat/requirements.txt).
+venv: $(VENV)/.installed
+$(VENV)/.installed: tests/compat/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
+	touch $@
+
+test: lint test-go test-compat
+
+lint:
+	@unformatted=$$(gofmt -l cmd internal); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -count=1 ./...
+
+test-compat: build venv
+	ZENGO_BIN=$(CURDIR)/$(BIN) $(PYTEST) -q tests/compat
+
+compat-report: build venv
+	ZENGO_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python tests/compat/report.py
+
+clean:
+	rm -rf bin
