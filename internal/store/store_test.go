@@ -144,8 +144,8 @@ func TestPipelineFiltersAndSorts(t *testing.T) {
 
 	cases := []struct{ query, want string }{
 		{"", "Alpha,beta,gamma"},
-		{"name=alpha", ""},                       // equality is case-sensitive
-		{"name=contains:ALPH", "Alpha"},          // pattern matching is not
+		{"name=alpha", ""},              // equality is case-sensitive
+		{"name=contains:ALPH", "Alpha"}, // pattern matching is not
 		{"name=startswith:b&name=endswith:a", "beta"},
 		{"name=alpha&name=beta&logical_operator=or", "beta"},
 		{"name=oneof:[\"gamma\",\"beta\"]", "beta,gamma"},
