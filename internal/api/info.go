@@ -126,3 +126,12 @@ func (s *Server) updateSettings(r *http.Request) (any, error) {
 	}
 	return s.settingsAnswer(r)
 }
+
+// statistics counts the server's stacks, components and projects.
+func (s *Server) statistics(r *http.Request) (any, error) {
+	st, err := s.db.ServerStatistics(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int{"stacks": st[0], "components": st[1], "projects": st[2]}, nil
+}

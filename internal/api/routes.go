@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/api_token", s.apiToken)
 	authed("GET /api/v1/settings", s.getSettings)
 	authed("PUT /api/v1/settings", s.updateSettings)
+	authed("GET /api/v1/statistics", s.statistics)
 
 	// Users.
 	authed("GET /api/v1/current-user", s.getCurrentUser)

@@ -173,3 +173,13 @@ func (db *DB) Initialised(ctx context.Context) (bool, error) {
 	})
 	return n > 0, err
 }
+
+// ServerStatistics counts stacks, components and projects.
+func (db *DB) ServerStatistics(ctx context.Context) ([3]int, error) {
+	var out [3]int
+	err := db.read(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM stacks), (SELECT COUNT(*) FROM components), (SELECT COUNT(*) FROM projects)`).
+			Scan(&out[0], &out[1], &out[2])
+	})
+	return out, err
+}
