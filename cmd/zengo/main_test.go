@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"zengo/internal/storetest"
 )
 
 // startServer runs the whole program (`zengo serve`) on port 0 with a
@@ -141,11 +143,20 @@ func login(t *testing.T, base, user, password string) *client {
 }
 
 func TestServeEndToEnd(t *testing.T) {
-	base := startServer(t, nil)
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		testServeEndToEnd(t, startServer(t, map[string]string{"ZENML_STORE_URL": url}), strings.SplitN(url, ":", 2)[0])
+	})
+}
+
+func testServeEndToEnd(t *testing.T, base, scheme string) {
 	anon := &client{t: t, base: base}
 
 	info := anon.json("GET", "/api/v1/info", nil, 200)
-	if info["version"] != "0.98.0" || info["auth_scheme"] != "OAUTH2_PASSWORD_BEARER" || info["database_type"] != "sqlite" {
+	wantDB := map[string]string{"sqlite": "sqlite", "mysql": "mysql"}[scheme]
+	if wantDB == "" {
+		wantDB = "other"
+	}
+	if info["version"] != "0.98.0" || info["auth_scheme"] != "OAUTH2_PASSWORD_BEARER" || info["database_type"] != wantDB {
 		t.Errorf("info: %v", info)
 	}
 	if status, body := anon.do("GET", "/api/v1/current-user", nil); status != 401 || !strings.Contains(string(body), "Not authenticated") {
@@ -218,16 +229,21 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
-func TestTokensSurviveRestart(t *testing.T) {
-	dir := t.TempDir()
-	env := map[string]string{"ZENGO_DATA_DIR": dir}
-	base := startServer(t, env)
-	c := login(t, base, "default", "secret")
-	c.json("GET", "/api/v1/current-user", nil, 200)
-
-	// A second process on the same database accepts the same token.
-	other := startServer(t, env)
-	(&client{t: t, base: other, token: c.token}).json("GET", "/api/v1/current-user", nil, 200)
+// Two processes on one database share everything: a token issued by one
+// works on the other, and a write through one is visible through the other.
+func TestTwoProcessesShareOneDatabase(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		env := map[string]string{"ZENML_STORE_URL": url}
+		a := login(t, startServer(t, env), "default", "secret")
+		b := &client{t: t, base: startServer(t, env), token: a.token}
+		b.json("GET", "/api/v1/current-user", nil, 200)
+		project := a.json("GET", "/api/v1/projects/default", nil, 200)["id"]
+		created := a.json("POST", "/api/v1/pipelines", map[string]any{"name": "shared", "project": project}, 200)
+		got := b.json("GET", "/api/v1/pipelines/"+created["id"].(string), nil, 200)
+		if got["name"] != "shared" {
+			t.Fatalf("write through one process not visible through the other: %v", got)
+		}
+	})
 }
 
 func TestEmptyAdminPasswordOnlyOnLoopback(t *testing.T) {

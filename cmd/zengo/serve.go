@@ -104,7 +104,7 @@ func openStore(ctx context.Context, ss storeSettings) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, ss.resolvedURL(), store.Options{MaxReaders: readers})
+	return store.Open(ctx, ss.resolvedURL(), store.Options{MaxConns: readers})
 }
 
 // initialise sets up an empty database (admin user, default project and

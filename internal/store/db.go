@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,8 +39,13 @@ type DB struct {
 
 // Options tune how a store is opened.
 type Options struct {
-	// MaxReaders caps the read pool (0 means a default for the engine).
-	MaxReaders int
+	// MaxConns caps the connection pool (for SQLite: the read pool); 0
+	// means a default for the engine.
+	MaxConns int
+	// ConnectTimeout bounds opening a connection to a server engine.
+	ConnectTimeout time.Duration
+	// TLS settings for server engines (ZenML's ZENML_STORE_SSL_* names).
+	TLS TLSOptions
 }
 
 // Open opens the database named by url ("sqlite:///abs/path.db", or a bare
@@ -61,6 +67,16 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 func OpenNoMigrate(rawURL string, opts Options) (*DB, error) { return open(rawURL, opts) }
 
 func open(rawURL string, opts Options) (*DB, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"), strings.HasPrefix(rawURL, "postgresql+"):
+		return openPostgres(rawURL, opts)
+	case strings.HasPrefix(rawURL, "mysql://"), strings.HasPrefix(rawURL, "mysql+"), strings.HasPrefix(rawURL, "mariadb://"):
+		return openMySQL(rawURL, opts)
+	}
+	return openSQLite(rawURL, opts)
+}
+
+func openSQLite(rawURL string, opts Options) (*DB, error) {
 	path, err := sqlitePath(rawURL)
 	if err != nil {
 		return nil, err
@@ -87,7 +103,7 @@ func open(rawURL string, opts Options) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	readers := opts.MaxReaders
+	readers := opts.MaxConns
 	if readers <= 0 {
 		readers = 8
 	}
@@ -116,7 +132,7 @@ func sqlitePath(rawURL string) (string, error) {
 		return path, nil
 	case strings.Contains(rawURL, "://"):
 		scheme, _, _ := strings.Cut(rawURL, "://")
-		return "", fmt.Errorf("unsupported store URL scheme %q (this build supports sqlite:///path)", scheme)
+		return "", fmt.Errorf("unsupported store URL scheme %q (use sqlite:///path, postgresql://... or mysql://...)", scheme)
 	case rawURL == "":
 		return "", errors.New("empty store URL")
 	}
@@ -168,12 +184,35 @@ func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 // read runs fn in a read-only transaction: one consistent snapshot, so a
 // list's count and its page agree.
 func (db *DB) read(ctx context.Context, fn func(*Tx) error) error {
-	return db.inTx(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, fn)
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect.name != "sqlite" {
+		// One snapshot for all statements (SQLite transactions are).
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.inTx(ctx, db.reader, opts, fn)
 }
 
-// write runs fn in a read-write transaction and commits it when fn succeeds.
+// write runs fn in a read-write transaction and commits it when fn
+// succeeds. A transaction the engine aborted to break a deadlock (or, on
+// SQLite, one that found the file locked) is run again from the start, a
+// few times, so that concurrent writers queue instead of failing.
 func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
-	return db.inTx(ctx, db.writer, nil, fn)
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		if attempt > 0 {
+			wait := time.Duration(attempt*attempt) * 5 * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait + time.Duration(rand.Int64N(int64(wait)))):
+			}
+		}
+		err = db.inTx(ctx, db.writer, nil, fn)
+		if !db.dialect.isRetryable(err) {
+			return err
+		}
+	}
+	return &zen.Error{Code: zen.EUnavailable, Message: err.Error()}
 }
 
 func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
@@ -202,8 +241,16 @@ func (db *DB) wrapErr(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if db.dialect.isBusy(err) {
-		return &zen.Error{Code: zen.EUnavailable, Message: "The database is busy: " + err.Error()}
+	if db.dialect.isRetryable(err) {
+		return &retryableError{err}
 	}
 	return err
 }
+
+// retryableError is a transaction the engine aborted (deadlock, lock
+// timeout, busy file). write retries it; if it keeps failing the caller
+// gets a 503, which the client retries too.
+type retryableError struct{ err error }
+
+func (e *retryableError) Error() string { return "the database is busy, try again: " + e.err.Error() }
+func (e *retryableError) Unwrap() error { return e.err }

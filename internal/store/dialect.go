@@ -1,10 +1,13 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
 
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -15,23 +18,16 @@ type dialect struct {
 	name string // "sqlite", "postgres", "mysql"
 	// dollarPlaceholders: queries are written with ? and renumbered to $n.
 	dollarPlaceholders bool
-	// caseInsensitiveLike is the operator for LIKE patterns that ignore
-	// ASCII case, as SQLite's LIKE does (the reference's default engine).
-	caseInsensitiveLike string
-	// floatType is the type name for CAST(x AS ...) in the numeric
-	// comparisons the reference allows on text columns.
-	floatType string
 	// nullsFirstAscending: the engine already orders NULLs as SQLite does
 	// (first ascending, last descending), the order the reference shows.
 	nullsFirstAscending bool
 }
 
-var sqliteDialect = &dialect{
-	name:                "sqlite",
-	caseInsensitiveLike: "LIKE",
-	floatType:           "REAL",
-	nullsFirstAscending: true,
-}
+var (
+	sqliteDialect   = &dialect{name: "sqlite", nullsFirstAscending: true}
+	postgresDialect = &dialect{name: "postgres", dollarPlaceholders: true}
+	mysqlDialect    = &dialect{name: "mysql", nullsFirstAscending: true}
+)
 
 // rebind turns ? placeholders into the dialect's form. Our queries never
 // carry a literal '?' inside a string, so a plain scan is enough.
@@ -54,24 +50,49 @@ func (d *dialect) rebind(query string) string {
 	return b.String()
 }
 
-// isUniqueViolation reports whether err is the engine's unique-constraint
-// failure, which the store turns into a 409.
-func (d *dialect) isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		code := se.Code()
-		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+const asciiUpper, asciiLower = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+
+// like renders "expr LIKE ?" with the semantics of the reference on its
+// default engine, SQLite: ASCII letters match regardless of case, '%' and
+// '_' are wildcards and there is no escape character.
+func (d *dialect) like(expr string, negate bool) string {
+	not := ""
+	if negate {
+		not = "NOT "
 	}
-	return false
+	switch d.name {
+	case "postgres":
+		fold := func(x string) string { return "translate(" + x + ", '" + asciiUpper + "', '" + asciiLower + "')" }
+		return fold(expr) + " " + not + "LIKE " + fold("?") + " ESCAPE ''"
+	case "mysql":
+		// The tables use a binary collation, so LIKE would be case
+		// sensitive; LOWER folds both sides.
+		return "LOWER(" + expr + ") " + not + "LIKE LOWER(?) ESCAPE '\\0'"
+	}
+	return expr + " " + not + "LIKE ?"
 }
 
-// isBusy reports whether err means the database is temporarily locked.
-func (d *dialect) isBusy(err error) bool {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code()&0xff == sqlite3.SQLITE_BUSY
+// castFloat renders the reference's numeric reading of a text column:
+// text that is not a number counts as 0, as in SQLite.
+func (d *dialect) castFloat(expr string) string {
+	switch d.name {
+	case "postgres":
+		return "(CASE WHEN " + expr + ` ~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$' THEN CAST(` + expr + " AS DOUBLE PRECISION) ELSE 0 END)"
+	case "mysql":
+		return "(" + expr + " + 0.0)"
 	}
-	return false
+	return "CAST(" + expr + " AS REAL)"
+}
+
+// nullsOrder is what an ORDER BY term needs so NULLs sort as in SQLite.
+func (d *dialect) nullsOrder(desc bool) string {
+	if d.nullsFirstAscending {
+		return ""
+	}
+	if desc {
+		return " NULLS LAST"
+	}
+	return " NULLS FIRST"
 }
 
 // insertIgnore renders an INSERT of rows that skips rows violating a unique
@@ -92,4 +113,61 @@ func (d *dialect) orderedConcat(expr string) string {
 		return "GROUP_CONCAT(" + expr + " ORDER BY " + expr + " SEPARATOR ', ')"
 	}
 	return "GROUP_CONCAT(" + expr + ", ', ' ORDER BY " + expr + ")"
+}
+
+// lockSchema serialises schema changes and first-start setup between
+// replicas that start at the same moment. SQLite needs nothing: its write
+// transactions are exclusive already.
+func (d *dialect) lockSchema(ctx context.Context, tx *Tx) error {
+	switch d.name {
+	case "postgres":
+		_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(4242424242)`)
+		return err
+	case "mysql":
+		// A lock on a row every replica reads first; InnoDB holds it to
+		// the end of the transaction.
+		_, err := tx.exec(ctx, `SELECT version FROM zengo_schema FOR UPDATE`)
+		return err
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is the engine's unique-constraint
+// failure, which the store turns into a 409.
+func (d *dialect) isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code()
+		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	return false
+}
+
+// isRetryable reports whether err means "try the transaction again": a
+// locked SQLite file, a deadlock or a serialization failure elsewhere.
+func (d *dialect) isRetryable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_BUSY
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	return false
 }

@@ -124,14 +124,10 @@ func (t *Tx) orderBy(spec *listSpec, l *filter.List) (order, join string, err er
 		k = sortKey{expr: col.expr, nullable: col.nullable}
 	}
 	nulls := ""
-	if k.nullable && !t.db.dialect.nullsFirstAscending {
-		// Engines that sort NULLs last ascending are told to do as SQLite.
-		nulls = "(" + k.expr + " IS NULL) DESC, "
-		if l.SortDesc {
-			nulls = "(" + k.expr + " IS NULL) ASC, "
-		}
+	if k.nullable {
+		nulls = t.db.dialect.nullsOrder(l.SortDesc)
 	}
-	return nulls + k.expr + dir + ", " + id, k.join, nil
+	return k.expr + dir + nulls + ", " + id, k.join, nil
 }
 
 // baseColumns are the filter columns every resource has.

@@ -62,6 +62,10 @@ func (db *DB) CurrentVersion(ctx context.Context) (int, error) {
 		if _, err := tx.exec(ctx, `CREATE TABLE IF NOT EXISTS zengo_schema (version INTEGER NOT NULL)`); err != nil {
 			return err
 		}
+		// One row always exists, so that replicas can lock it.
+		if _, err := tx.exec(ctx, `INSERT INTO zengo_schema (version) SELECT 0 FROM (SELECT 1 AS one) seed WHERE NOT EXISTS (SELECT 1 FROM zengo_schema)`); err != nil {
+			return err
+		}
 		return tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM zengo_schema`).Scan(&v)
 	})
 	return v, err
@@ -90,6 +94,9 @@ func (db *DB) migrate(ctx context.Context) error {
 			continue
 		}
 		err := db.write(ctx, func(tx *Tx) error {
+			if err := db.dialect.lockSchema(ctx, tx); err != nil {
+				return err
+			}
 			// A replica that started at the same moment may have applied it.
 			var done int
 			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM zengo_schema WHERE version >= ?`, m.version).Scan(&done); err != nil {

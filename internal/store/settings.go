@@ -96,6 +96,9 @@ func (db *DB) Initialise(ctx context.Context, b Bootstrap) (created bool, err er
 		return false, fmt.Errorf("read flavor catalogue: %w", err)
 	}
 	err = db.write(ctx, func(tx *Tx) error {
+		if err := db.dialect.lockSchema(ctx, tx); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
 			return err
@@ -110,7 +113,7 @@ func (db *DB) Initialise(ctx context.Context, b Bootstrap) (created bool, err er
 		now := tx.now.Micros()
 		_, err := tx.exec(ctx, `INSERT INTO server_settings (id, server_id, jwt_secret, server_name, active,
 			enable_analytics, display_announcements, display_updates, last_user_activity, created, updated)
-			VALUES (1, ?, ?, 'default', 1, 0, 1, 1, ?, ?, ?)`, hexID(uuid.New()), hex.EncodeToString(secret), now, now, now)
+			VALUES (1, ?, ?, 'default', TRUE, FALSE, TRUE, TRUE, ?, ?, ?)`, hexID(uuid.New()), hex.EncodeToString(secret), now, now, now)
 		if err != nil {
 			return err
 		}
@@ -131,7 +134,7 @@ func (db *DB) Initialise(ctx context.Context, b Bootstrap) (created bool, err er
 			at := now + int64(i)
 			_, err := tx.exec(ctx, `INSERT INTO flavors (id, name, type, display_name, integration, source, logo_url,
 				is_custom, config_schema, connector_type, connector_resource_type, connector_resource_id_attr,
-				docs_url, sdk_docs_url, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				docs_url, sdk_docs_url, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				hexID(uuid.New()), f.Name, f.Type, f.DisplayName, f.Integration, f.Source, f.LogoURL,
 				jsonText(f.ConfigSchema, "{}"), f.ConnectorType, f.ConnectorResourceType, f.ConnectorResourceIDAttr,
 				f.DocsURL, f.SDKDocsURL, at, at)

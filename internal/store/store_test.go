@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"zengo/internal/filter"
+	"zengo/internal/storetest"
 	"zengo/internal/zen"
 )
 
@@ -24,10 +25,10 @@ type fixture struct {
 	stackID uuid.UUID
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, url string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite:///"+filepath.Join(t.TempDir(), "test.db"), Options{})
+	db, err := Open(ctx, url, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,212 +109,233 @@ func (f *fixture) names(t *testing.T, query string) []string {
 // A list costs the same number of statements for a page of 1 and a page of
 // 1,000, relations included.
 func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
-	f := newFixture(t)
-	for i := 0; i < 60; i++ {
-		p := f.pipeline(t, fmt.Sprintf("p%03d", i), "a", fmt.Sprintf("t%d", i%7))
-		f.run(t, f.snapshot(t, p), fmt.Sprintf("run-%d", i), zen.StatusRunning)
-	}
-	count := func(query string) int64 {
-		before := f.db.Statements()
-		f.names(t, query)
-		return f.db.Statements() - before
-	}
-	small := count("size=1&hydrate=true&sort_by=desc:latest_run")
-	large := count("size=1000&hydrate=true&sort_by=desc:latest_run")
-	if small != large {
-		t.Fatalf("statements: page of 1 took %d, page of 1000 took %d", small, large)
-	}
-	runs := func(size int) int64 {
-		before := f.db.Statements()
-		if _, err := f.db.ListRuns(context.Background(), mustList(t, filter.Runs, fmt.Sprintf("size=%d", size)), RunScope{ProjectID: f.project.ID}); err != nil {
-			t.Fatal(err)
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		for i := 0; i < 60; i++ {
+			p := f.pipeline(t, fmt.Sprintf("p%03d", i), "a", fmt.Sprintf("t%d", i%7))
+			f.run(t, f.snapshot(t, p), fmt.Sprintf("run-%d", i), zen.StatusRunning)
 		}
-		return f.db.Statements() - before
-	}
-	if a, b := runs(1), runs(1000); a != b {
-		t.Fatalf("run list statements: %d vs %d", a, b)
-	}
+		count := func(query string) int64 {
+			before := f.db.Statements()
+			f.names(t, query)
+			return f.db.Statements() - before
+		}
+		small := count("size=1&hydrate=true&sort_by=desc:latest_run")
+		large := count("size=1000&hydrate=true&sort_by=desc:latest_run")
+		if small != large {
+			t.Fatalf("statements: page of 1 took %d, page of 1000 took %d", small, large)
+		}
+		runs := func(size int) int64 {
+			before := f.db.Statements()
+			if _, err := f.db.ListRuns(context.Background(), mustList(t, filter.Runs, fmt.Sprintf("size=%d", size)), RunScope{ProjectID: f.project.ID}); err != nil {
+				t.Fatal(err)
+			}
+			return f.db.Statements() - before
+		}
+		if a, b := runs(1), runs(1000); a != b {
+			t.Fatalf("run list statements: %d vs %d", a, b)
+		}
+
+	})
 }
 
 func TestPipelineFiltersAndSorts(t *testing.T) {
-	f := newFixture(t)
-	alpha := f.pipeline(t, "Alpha", "prod")
-	f.pipeline(t, "beta", "dev", "prod")
-	f.pipeline(t, "gamma")
-	f.run(t, f.snapshot(t, alpha), "a-1", zen.StatusRunning)
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		alpha := f.pipeline(t, "Alpha", "prod")
+		f.pipeline(t, "beta", "dev", "prod")
+		f.pipeline(t, "gamma")
+		f.run(t, f.snapshot(t, alpha), "a-1", zen.StatusRunning)
 
-	cases := []struct{ query, want string }{
-		{"", "Alpha,beta,gamma"},
-		{"name=alpha", ""},              // equality is case-sensitive
-		{"name=contains:ALPH", "Alpha"}, // pattern matching is not
-		{"name=startswith:b&name=endswith:a", "beta"},
-		{"name=alpha&name=beta&logical_operator=or", "beta"},
-		{"name=oneof:[\"gamma\",\"beta\"]", "beta,gamma"},
-		{"tags=prod", "Alpha,beta"},
-		{"tags=prod&tags=dev", "beta"},
-		{"tags=isnull:", "gamma"},
-		{"latest_run_status=running", "Alpha"},
-		{"latest_run_status=running&name=beta&logical_operator=or", ""}, // the latest-run filter is always AND-ed
-		{"user=default", "Alpha,beta,gamma"},
-		{"sort_by=desc:name", "gamma,beta,Alpha"},
-		{"sort_by=desc:latest_run", "Alpha,gamma,beta"},
-		{"sort_by=tags", "gamma,beta,Alpha"},
-	}
-	for _, c := range cases {
-		if got := strings.Join(f.names(t, c.query), ","); got != c.want {
-			t.Errorf("%s: got %q, want %q", c.query, got, c.want)
+		cases := []struct{ query, want string }{
+			{"", "Alpha,beta,gamma"},
+			{"name=alpha", ""},              // equality is case-sensitive
+			{"name=contains:ALPH", "Alpha"}, // pattern matching is not
+			{"name=startswith:b&name=endswith:a", "beta"},
+			{"name=alpha&name=beta&logical_operator=or", "beta"},
+			{"name=oneof:[\"gamma\",\"beta\"]", "beta,gamma"},
+			{"tags=prod", "Alpha,beta"},
+			{"tags=prod&tags=dev", "beta"},
+			{"tags=isnull:", "gamma"},
+			{"latest_run_status=running", "Alpha"},
+			{"latest_run_status=running&name=beta&logical_operator=or", ""}, // the latest-run filter is always AND-ed
+			{"user=default", "Alpha,beta,gamma"},
+			{"sort_by=desc:name", "gamma,beta,Alpha"},
+			{"sort_by=desc:latest_run", "Alpha,gamma,beta"},
+			{"sort_by=tags", "gamma,beta,Alpha"},
 		}
-	}
+		for _, c := range cases {
+			if got := strings.Join(f.names(t, c.query), ","); got != c.want {
+				t.Errorf("%s: got %q, want %q", c.query, got, c.want)
+			}
+		}
+
+	})
 }
 
 func TestLatestRunFollowsRuns(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	p := f.pipeline(t, "p")
-	s := f.snapshot(t, p)
-	first := f.run(t, s, "one", zen.StatusRunning)
-	second := f.run(t, s, "two", zen.StatusInitializing)
-	if second.Index != 2 || first.Index != 1 {
-		t.Fatalf("indexes %d, %d", first.Index, second.Index)
-	}
-	got, _ := f.db.GetPipeline(ctx, p.ID)
-	if *got.LatestRunID != second.ID || *got.LatestRunStatus != zen.StatusInitializing {
-		t.Fatalf("latest run should be the newest: %v", got.LatestRunID)
-	}
-	if err := f.db.DeleteRun(ctx, second.ID); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = f.db.GetPipeline(ctx, p.ID)
-	if got.LatestRunID == nil || *got.LatestRunID != first.ID {
-		t.Fatalf("after deleting the newest run the latest should be the first: %v", got.LatestRunID)
-	}
-	if err := f.db.DeleteRun(ctx, first.ID); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = f.db.GetPipeline(ctx, p.ID)
-	if got.LatestRunID != nil {
-		t.Fatalf("no runs left, latest run should be empty: %v", got.LatestRunID)
-	}
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		p := f.pipeline(t, "p")
+		s := f.snapshot(t, p)
+		first := f.run(t, s, "one", zen.StatusRunning)
+		second := f.run(t, s, "two", zen.StatusInitializing)
+		if second.Index != 2 || first.Index != 1 {
+			t.Fatalf("indexes %d, %d", first.Index, second.Index)
+		}
+		got, _ := f.db.GetPipeline(ctx, p.ID)
+		if *got.LatestRunID != second.ID || *got.LatestRunStatus != zen.StatusInitializing {
+			t.Fatalf("latest run should be the newest: %v", got.LatestRunID)
+		}
+		if err := f.db.DeleteRun(ctx, second.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = f.db.GetPipeline(ctx, p.ID)
+		if got.LatestRunID == nil || *got.LatestRunID != first.ID {
+			t.Fatalf("after deleting the newest run the latest should be the first: %v", got.LatestRunID)
+		}
+		if err := f.db.DeleteRun(ctx, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = f.db.GetPipeline(ctx, p.ID)
+		if got.LatestRunID != nil {
+			t.Fatalf("no runs left, latest run should be empty: %v", got.LatestRunID)
+		}
+
+	})
 }
 
 func TestDeletePipelineCascades(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	p := f.pipeline(t, "p", "keep-me")
-	s := f.snapshot(t, p)
-	r := f.run(t, s, "r", zen.StatusRunning)
-	if _, err := f.db.UpdateRun(ctx, r.ID, RunUpdate{AddTags: []TagRef{"run-tag"}}, &f.admin.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.db.DeletePipeline(ctx, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.GetSnapshot(ctx, s.ID); !zen.IsNotFound(err) {
-		t.Errorf("snapshot should be gone: %v", err)
-	}
-	if _, err := f.db.GetRun(ctx, r.ID); !zen.IsNotFound(err) {
-		t.Errorf("run should be gone: %v", err)
-	}
-	tags, err := f.db.ListTags(ctx, mustList(t, filter.Tags, ""), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tg := range tags.Items {
-		if tg.TaggedCount != 0 {
-			t.Errorf("tag %s still has %d links", tg.Name, tg.TaggedCount)
-		}
-	}
-	if len(tags.Items) != 2 {
-		t.Errorf("tags themselves stay: %d", len(tags.Items))
-	}
-	if err := f.db.DeletePipeline(ctx, p.ID); !zen.IsNotFound(err) {
-		t.Errorf("second delete: %v", err)
-	}
-}
-
-func TestExclusiveTagRules(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	if _, err := f.db.CreateTag(ctx, zen.Tag{Name: "best", Color: "red", Exclusive: true}); err != nil {
-		t.Fatal(err)
-	}
-	p := f.pipeline(t, "p")
-	_, err := f.db.UpdatePipeline(ctx, p.ID, PipelineUpdate{SetDescription: true, Description: ptr("new"), AddTags: []TagRef{"best"}}, nil)
-	if zen.ErrorCode(err) != zen.EInvalid || !strings.Contains(err.Error(), "Can not attach exclusive tag to resource of type pipeline") {
-		t.Fatalf("exclusive tag on a pipeline: %v", err)
-	}
-	got, _ := f.db.GetPipeline(ctx, p.ID)
-	if got.Description != nil {
-		t.Errorf("a refused update changes nothing, description is %q", *got.Description)
-	}
-	// On runs the tag moves to the newest tagged run of the pipeline.
-	s := f.snapshot(t, p)
-	r1 := f.run(t, s, "r1", zen.StatusRunning)
-	r2 := f.run(t, s, "r2", zen.StatusRunning)
-	for _, r := range []*zen.Run{r1, r2} {
-		if _, err := f.db.UpdateRun(ctx, r.ID, RunUpdate{AddTags: []TagRef{"best"}}, nil); err != nil {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		p := f.pipeline(t, "p", "keep-me")
+		s := f.snapshot(t, p)
+		r := f.run(t, s, "r", zen.StatusRunning)
+		if _, err := f.db.UpdateRun(ctx, r.ID, RunUpdate{AddTags: []TagRef{"run-tag"}}, &f.admin.ID); err != nil {
 			t.Fatal(err)
 		}
-	}
-	a, _ := f.db.GetRun(ctx, r1.ID)
-	b, _ := f.db.GetRun(ctx, r2.ID)
-	if len(a.Tags) != 0 || len(b.Tags) != 1 {
-		t.Errorf("exclusive tag should have moved: r1 %d tags, r2 %d tags", len(a.Tags), len(b.Tags))
-	}
-}
-
-func TestPlaceholderRunIsTakenOver(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	s := f.snapshot(t, f.pipeline(t, "p"))
-	placeholder := f.run(t, s, "planned", zen.StatusInitializing)
-	orch := "o-1"
-	got, created, err := f.db.GetOrCreateRun(ctx, zen.Run{Name: "other-name", ProjectID: f.project.ID, SnapshotID: s.ID, Status: zen.StatusRunning, OrchestratorRunID: &orch}, nil)
-	if err != nil || !created || got.ID != placeholder.ID || got.Name != "planned" || got.Status != zen.StatusRunning {
-		t.Fatalf("takeover: created=%v err=%v run=%+v", created, err, got)
-	}
-	again, created, err := f.db.GetOrCreateRun(ctx, zen.Run{Name: "third", ProjectID: f.project.ID, SnapshotID: s.ID, Status: zen.StatusRunning, OrchestratorRunID: &orch}, nil)
-	if err != nil || created || again.ID != placeholder.ID {
-		t.Fatalf("same orchestrator run id returns the run: created=%v err=%v", created, err)
-	}
-	if _, err := f.db.UpdateRun(ctx, got.ID, RunUpdate{Status: ptr(zen.StatusCompleted)}, nil); err != nil {
-		t.Fatal(err)
-	}
-	done, _ := f.db.GetRun(ctx, got.ID)
-	if done.Status != zen.StatusCompleted || done.InProgress || done.EndTime == nil {
-		t.Fatalf("completed run: %+v", done)
-	}
-	// A late "provisioning" does not move a finished run back.
-	if _, err := f.db.UpdateRun(ctx, got.ID, RunUpdate{Status: ptr(zen.StatusProvisioning)}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.UpdateRun(ctx, got.ID, RunUpdate{Status: ptr(zen.StatusFailed)}, nil); zen.ErrorCode(err) != zen.EForbidden {
-		t.Fatalf("finished run moved back: %v", err)
-	}
-}
-
-func TestConcurrentWritersQueue(t *testing.T) {
-	f := newFixture(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, 40)
-	for i := 0; i < 40; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			_, err := f.db.CreatePipeline(context.Background(), zen.Pipeline{Name: fmt.Sprintf("c%d", i), ProjectID: f.project.ID}, []TagRef{"shared", fmt.Sprint(i)})
-			errs <- err
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+		if err := f.db.DeletePipeline(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.GetSnapshot(ctx, s.ID); !zen.IsNotFound(err) {
+			t.Errorf("snapshot should be gone: %v", err)
+		}
+		if _, err := f.db.GetRun(ctx, r.ID); !zen.IsNotFound(err) {
+			t.Errorf("run should be gone: %v", err)
+		}
+		tags, err := f.db.ListTags(ctx, mustList(t, filter.Tags, ""), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if n := len(f.names(t, "size=100")); n != 40 {
-		t.Fatalf("%d pipelines, want 40", n)
-	}
+		for _, tg := range tags.Items {
+			if tg.TaggedCount != 0 {
+				t.Errorf("tag %s still has %d links", tg.Name, tg.TaggedCount)
+			}
+		}
+		if len(tags.Items) != 2 {
+			t.Errorf("tags themselves stay: %d", len(tags.Items))
+		}
+		if err := f.db.DeletePipeline(ctx, p.ID); !zen.IsNotFound(err) {
+			t.Errorf("second delete: %v", err)
+		}
+
+	})
+}
+
+func TestExclusiveTagRules(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		if _, err := f.db.CreateTag(ctx, zen.Tag{Name: "best", Color: "red", Exclusive: true}); err != nil {
+			t.Fatal(err)
+		}
+		p := f.pipeline(t, "p")
+		_, err := f.db.UpdatePipeline(ctx, p.ID, PipelineUpdate{SetDescription: true, Description: ptr("new"), AddTags: []TagRef{"best"}}, nil)
+		if zen.ErrorCode(err) != zen.EInvalid || !strings.Contains(err.Error(), "Can not attach exclusive tag to resource of type pipeline") {
+			t.Fatalf("exclusive tag on a pipeline: %v", err)
+		}
+		got, _ := f.db.GetPipeline(ctx, p.ID)
+		if got.Description != nil {
+			t.Errorf("a refused update changes nothing, description is %q", *got.Description)
+		}
+		// On runs the tag moves to the newest tagged run of the pipeline.
+		s := f.snapshot(t, p)
+		r1 := f.run(t, s, "r1", zen.StatusRunning)
+		r2 := f.run(t, s, "r2", zen.StatusRunning)
+		for _, r := range []*zen.Run{r1, r2} {
+			if _, err := f.db.UpdateRun(ctx, r.ID, RunUpdate{AddTags: []TagRef{"best"}}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, _ := f.db.GetRun(ctx, r1.ID)
+		b, _ := f.db.GetRun(ctx, r2.ID)
+		if len(a.Tags) != 0 || len(b.Tags) != 1 {
+			t.Errorf("exclusive tag should have moved: r1 %d tags, r2 %d tags", len(a.Tags), len(b.Tags))
+		}
+
+	})
+}
+
+func TestPlaceholderRunIsTakenOver(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		s := f.snapshot(t, f.pipeline(t, "p"))
+		placeholder := f.run(t, s, "planned", zen.StatusInitializing)
+		orch := "o-1"
+		got, created, err := f.db.GetOrCreateRun(ctx, zen.Run{Name: "other-name", ProjectID: f.project.ID, SnapshotID: s.ID, Status: zen.StatusRunning, OrchestratorRunID: &orch}, nil)
+		if err != nil || !created || got.ID != placeholder.ID || got.Name != "planned" || got.Status != zen.StatusRunning {
+			t.Fatalf("takeover: created=%v err=%v run=%+v", created, err, got)
+		}
+		again, created, err := f.db.GetOrCreateRun(ctx, zen.Run{Name: "third", ProjectID: f.project.ID, SnapshotID: s.ID, Status: zen.StatusRunning, OrchestratorRunID: &orch}, nil)
+		if err != nil || created || again.ID != placeholder.ID {
+			t.Fatalf("same orchestrator run id returns the run: created=%v err=%v", created, err)
+		}
+		if _, err := f.db.UpdateRun(ctx, got.ID, RunUpdate{Status: ptr(zen.StatusCompleted)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		done, _ := f.db.GetRun(ctx, got.ID)
+		if done.Status != zen.StatusCompleted || done.InProgress || done.EndTime == nil {
+			t.Fatalf("completed run: %+v", done)
+		}
+		// A late "provisioning" does not move a finished run back.
+		if _, err := f.db.UpdateRun(ctx, got.ID, RunUpdate{Status: ptr(zen.StatusProvisioning)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.UpdateRun(ctx, got.ID, RunUpdate{Status: ptr(zen.StatusFailed)}, nil); zen.ErrorCode(err) != zen.EForbidden {
+			t.Fatalf("finished run moved back: %v", err)
+		}
+
+	})
+}
+
+func TestConcurrentWritersQueue(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, err := f.db.CreatePipeline(context.Background(), zen.Pipeline{Name: fmt.Sprintf("c%d", i), ProjectID: f.project.ID}, []TagRef{"shared", fmt.Sprint(i)})
+				errs <- err
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(f.names(t, "size=100")); n != 40 {
+			t.Fatalf("%d pipelines, want 40", n)
+		}
+
+	})
 }
 
 func TestNewerSchemaIsRefused(t *testing.T) {
@@ -334,15 +356,17 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 }
 
 func TestInitialiseOnce(t *testing.T) {
-	f := newFixture(t)
-	created, err := f.db.Initialise(context.Background(), Bootstrap{AdminName: "other", AdminPasswordHash: "x", ProjectName: "other"})
-	if err != nil || created {
-		t.Fatalf("second initialise: created=%v err=%v", created, err)
-	}
-	n, _ := f.db.CountAccounts(context.Background())
-	if n != 1 {
-		t.Fatalf("%d accounts after two initialisations", n)
-	}
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		created, err := f.db.Initialise(context.Background(), Bootstrap{AdminName: "other", AdminPasswordHash: "x", ProjectName: "other"})
+		if err != nil || created {
+			t.Fatalf("second initialise: created=%v err=%v", created, err)
+		}
+		n, _ := f.db.CountAccounts(context.Background())
+		if n != 1 {
+			t.Fatalf("%d accounts after two initialisations", n)
+		}
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -403,11 +403,17 @@ func (tx *Tx) resolveTags(ctx context.Context, refs []TagRef, userID *uuid.UUID,
 		var values []string
 		var args []any
 		for _, t := range missing {
-			values = append(values, "(?, ?, ?, 0, ?, ?, ?)")
+			values = append(values, "(?, ?, ?, FALSE, ?, ?, ?)")
 			args = append(args, hexID(t.ID), t.Name, t.Color, hexIDPtr(t.UserID), t.Created.Micros(), t.Updated.Micros())
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO tags (id, name, color, exclusive, user_id, created, updated) VALUES `+strings.Join(values, ", "), args...); err != nil {
+		// Another request may create the same tag at the same moment (on
+		// engines with concurrent writers): keep whichever row won.
+		res, err := tx.exec(ctx, tx.db.dialect.insertIgnore("tags (id, name, color, exclusive, user_id, created, updated)", strings.Join(values, ", ")), args...)
+		if err != nil {
 			return nil, err
+		}
+		if n, _ := res.RowsAffected(); int(n) < len(missing) {
+			return tx.resolveTags(ctx, refs, userID, false)
 		}
 	}
 	return out, nil

@@ -127,9 +127,9 @@ func (tx *Tx) getUser(ctx context.Context, nameOrID string, kind AccountKind) (*
 	kindSQL := ""
 	switch kind {
 	case HumanAccount:
-		kindSQL = " AND u.is_service_account = 0"
+		kindSQL = " AND u.is_service_account = FALSE"
 	case ServiceAccount:
-		kindSQL = " AND u.is_service_account = 1"
+		kindSQL = " AND u.is_service_account = TRUE"
 	}
 	// A value that parses as a UUID is looked up only as an id, as on the
 	// reference; human users win over service accounts of the same name.
@@ -255,7 +255,7 @@ func (db *DB) DeleteUser(ctx context.Context, id uuid.UUID) error {
 func (db *DB) CountAccounts(ctx context.Context) (int, error) {
 	var n int
 	err := db.read(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE is_service_account = 0`).Scan(&n)
+		return tx.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE is_service_account = FALSE`).Scan(&n)
 	})
 	return n, err
 }

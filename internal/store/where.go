@@ -87,33 +87,30 @@ func (d *dialect) renderText(e string, c filter.Condition) clause {
 		}
 		return clause{"1 = 0", nil}
 	}
-	like := d.caseInsensitiveLike
 	switch c.Op {
 	case filter.Equals:
 		return clause{e + " = ?", []any{c.Value}}
 	case filter.NotEquals:
 		return clause{e + " <> ?", []any{c.Value}}
 	case filter.Contains:
-		return clause{e + " " + like + " ?", []any{"%" + c.Value.(string) + "%"}}
+		return clause{d.like(e, false), []any{"%" + c.Value.(string) + "%"}}
 	case filter.NotContains:
-		return clause{e + " NOT " + like + " ?", []any{"%" + c.Value.(string) + "%"}}
+		return clause{d.like(e, true), []any{"%" + c.Value.(string) + "%"}}
 	case filter.StartsWith:
-		return clause{e + " " + like + " ?", []any{c.Value.(string) + "%"}}
+		return clause{d.like(e, false), []any{c.Value.(string) + "%"}}
 	case filter.EndsWith:
-		return clause{e + " " + like + " ?", []any{"%" + c.Value.(string)}}
+		return clause{d.like(e, false), []any{"%" + c.Value.(string)}}
 	case filter.OneOf, filter.NotOneOf:
 		vals := c.Value.([]string)
 		if len(vals) == 0 {
-			if c.Op == filter.OneOf {
-				return clause{"1 = 0", nil}
-			}
+			// The reference drops an empty list: it matches everything.
 			return clause{"1 = 1", nil}
 		}
 		args := make([]any, len(vals))
 		for i, v := range vals {
 			args[i] = v
 		}
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
+		marks := placeholders(len(vals))
 		if c.Op == filter.OneOf {
 			return clause{e + " IN (" + marks + ")", args}
 		}
@@ -121,7 +118,7 @@ func (d *dialect) renderText(e string, c filter.Condition) clause {
 	case filter.GT, filter.GTE, filter.LT, filter.LTE:
 		// The reference casts the text to a number and also requires the
 		// number to be non-zero ("col AND col > v").
-		cast := "CAST(" + e + " AS " + d.floatType + ")"
+		cast := d.castFloat(e)
 		return clause{"(" + cast + " <> 0 AND " + cast + " " + sqlCompare[c.Op] + " ?)", []any{c.Value}}
 	}
 	return clause{"1 = 0", nil}
