@@ -42,7 +42,7 @@ func startServer(t *testing.T, env map[string]string) string {
 	out, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, getenv, outW, io.Discard)
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, getenv, outW, testLog())
 		outW.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -298,4 +298,15 @@ func TestHelpListsEveryVariable(t *testing.T) {
 			t.Errorf("serve --help does not mention %s", v)
 		}
 	}
+}
+
+// testLog is where servers under test log: nowhere, unless ZENGO_TEST_LOG
+// names a file (for debugging a failing test).
+func testLog() io.Writer {
+	if path := os.Getenv("ZENGO_TEST_LOG"); path != "" {
+		if f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			return f
+		}
+	}
+	return io.Discard
 }

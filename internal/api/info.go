@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -17,7 +19,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 
 // ready reports whether the database answers.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	if err := s.db.Ping(r.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, detail("RuntimeError", "The database is not reachable: "+err.Error()))
 		return
 	}

@@ -244,6 +244,9 @@ func (db *DB) wrapErr(err error) error {
 	if db.dialect.isRetryable(err) {
 		return &retryableError{err}
 	}
+	if db.dialect.isUnavailable(err) {
+		return &zen.Error{Code: zen.EUnavailable, Message: "The database is unavailable: " + err.Error()}
+	}
 	return err
 }
 

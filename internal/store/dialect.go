@@ -1,8 +1,10 @@
 package store
 
 import (
-	"context"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 
@@ -115,21 +117,19 @@ func (d *dialect) orderedConcat(expr string) string {
 	return "GROUP_CONCAT(" + expr + ", ', ' ORDER BY " + expr + ")"
 }
 
-// lockSchema serialises schema changes and first-start setup between
-// replicas that start at the same moment. SQLite needs nothing: its write
-// transactions are exclusive already.
-func (d *dialect) lockSchema(ctx context.Context, tx *Tx) error {
+// schemaLock names the session-level lock that serialises schema changes
+// and first-start setup between replicas starting at the same moment, and
+// the statement that releases it. SQLite needs none: its write
+// transactions are exclusive already. (MySQL commits DDL at once, so a
+// transaction-scoped lock would not cover a whole migration.)
+func (d *dialect) schemaLock() (lock, unlock string) {
 	switch d.name {
 	case "postgres":
-		_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(4242424242)`)
-		return err
+		return "SELECT pg_advisory_lock(4242424242)", "SELECT pg_advisory_unlock(4242424242)"
 	case "mysql":
-		// A lock on a row every replica reads first; InnoDB holds it to
-		// the end of the transaction.
-		_, err := tx.exec(ctx, `SELECT version FROM zengo_schema FOR UPDATE`)
-		return err
+		return "SELECT GET_LOCK('zengo_schema', 300)", "SELECT RELEASE_LOCK('zengo_schema')"
 	}
-	return nil
+	return "", ""
 }
 
 // isUniqueViolation reports whether err is the engine's unique-constraint
@@ -168,6 +168,30 @@ func (d *dialect) isRetryable(err error) bool {
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		return me.Number == 1213 || me.Number == 1205
+	}
+	return false
+}
+
+// isUnavailable reports whether err means the database cannot be reached
+// (refused or broken connections), as opposed to a failing statement.
+func (d *dialect) isUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne *net.OpError
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) || pgconn.SafeToRetry(err) || brokenConnection(err.Error())
+}
+
+// brokenConnection recognises drivers' messages for a connection that went
+// away, for the errors they do not type.
+func brokenConnection(msg string) bool {
+	for _, s := range []string{"connection refused", "conn closed", "connection reset", "broken pipe", "bad connection"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
 	}
 	return false
 }

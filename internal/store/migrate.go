@@ -62,10 +62,6 @@ func (db *DB) CurrentVersion(ctx context.Context) (int, error) {
 		if _, err := tx.exec(ctx, `CREATE TABLE IF NOT EXISTS zengo_schema (version INTEGER NOT NULL)`); err != nil {
 			return err
 		}
-		// One row always exists, so that replicas can lock it.
-		if _, err := tx.exec(ctx, `INSERT INTO zengo_schema (version) SELECT 0 FROM (SELECT 1 AS one) seed WHERE NOT EXISTS (SELECT 1 FROM zengo_schema)`); err != nil {
-			return err
-		}
 		return tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM zengo_schema`).Scan(&v)
 	})
 	return v, err
@@ -74,6 +70,29 @@ func (db *DB) CurrentVersion(ctx context.Context) (int, error) {
 // migrate applies every pending migration, each in its own transaction, and
 // refuses a database that a newer zengo has already moved past us.
 func (db *DB) migrate(ctx context.Context) error {
+	return db.withSchemaLock(ctx, func() error { return db.migrateLocked(ctx) })
+}
+
+// withSchemaLock runs fn while holding the schema lock, on a connection of
+// its own.
+func (db *DB) withSchemaLock(ctx context.Context, fn func() error) error {
+	lock, unlock := db.dialect.schemaLock()
+	if lock == "" {
+		return fn()
+	}
+	conn, err := db.writer.Conn(ctx)
+	if err != nil {
+		return db.wrapErr(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, lock); err != nil {
+		return db.wrapErr(err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), unlock)
+	return fn()
+}
+
+func (db *DB) migrateLocked(ctx context.Context) error {
 	ms, err := db.migrations()
 	if err != nil {
 		return err
@@ -94,9 +113,6 @@ func (db *DB) migrate(ctx context.Context) error {
 			continue
 		}
 		err := db.write(ctx, func(tx *Tx) error {
-			if err := db.dialect.lockSchema(ctx, tx); err != nil {
-				return err
-			}
 			// A replica that started at the same moment may have applied it.
 			var done int
 			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM zengo_schema WHERE version >= ?`, m.version).Scan(&done); err != nil {

@@ -95,71 +95,70 @@ func (db *DB) Initialise(ctx context.Context, b Bootstrap) (created bool, err er
 	if err != nil {
 		return false, fmt.Errorf("read flavor catalogue: %w", err)
 	}
-	err = db.write(ctx, func(tx *Tx) error {
-		if err := db.dialect.lockSchema(ctx, tx); err != nil {
-			return err
-		}
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return nil
-		}
-		secret := make([]byte, 32)
-		if _, err := rand.Read(secret); err != nil {
-			return err
-		}
-		now := tx.now.Micros()
-		_, err := tx.exec(ctx, `INSERT INTO server_settings (id, server_id, jwt_secret, server_name, active,
+	err = db.withSchemaLock(ctx, func() error {
+		return db.write(ctx, func(tx *Tx) error {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			secret := make([]byte, 32)
+			if _, err := rand.Read(secret); err != nil {
+				return err
+			}
+			now := tx.now.Micros()
+			_, err := tx.exec(ctx, `INSERT INTO server_settings (id, server_id, jwt_secret, server_name, active,
 			enable_analytics, display_announcements, display_updates, last_user_activity, created, updated)
 			VALUES (1, ?, ?, 'default', TRUE, FALSE, TRUE, TRUE, ?, ?, ?)`, hexID(uuid.New()), hex.EncodeToString(secret), now, now, now)
-		if err != nil {
-			return err
-		}
-		project := zen.Project{Name: b.ProjectName, DisplayName: b.ProjectName}
-		if err := tx.createProject(ctx, &project); err != nil {
-			return err
-		}
-		hash := b.AdminPasswordHash
-		if _, err := tx.createUser(ctx, NewUser{
-			User:         zen.User{Name: b.AdminName, Active: true, IsAdmin: true},
-			PasswordHash: &hash,
-		}); err != nil {
-			return err
-		}
-		// Distinct stamps keep the catalogue's order under the default
-		// sort by creation time, as on the reference.
-		for i, f := range flavors {
-			at := now + int64(i)
-			_, err := tx.exec(ctx, `INSERT INTO flavors (id, name, type, display_name, integration, source, logo_url,
+			if err != nil {
+				return err
+			}
+			project := zen.Project{Name: b.ProjectName, DisplayName: b.ProjectName}
+			if err := tx.createProject(ctx, &project); err != nil {
+				return err
+			}
+			hash := b.AdminPasswordHash
+			if _, err := tx.createUser(ctx, NewUser{
+				User:         zen.User{Name: b.AdminName, Active: true, IsAdmin: true},
+				PasswordHash: &hash,
+			}); err != nil {
+				return err
+			}
+			// Distinct stamps keep the catalogue's order under the default
+			// sort by creation time, as on the reference.
+			for i, f := range flavors {
+				at := now + int64(i)
+				_, err := tx.exec(ctx, `INSERT INTO flavors (id, name, type, display_name, integration, source, logo_url,
 				is_custom, config_schema, connector_type, connector_resource_type, connector_resource_id_attr,
 				docs_url, sdk_docs_url, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				hexID(uuid.New()), f.Name, f.Type, f.DisplayName, f.Integration, f.Source, f.LogoURL,
-				jsonText(f.ConfigSchema, "{}"), f.ConnectorType, f.ConnectorResourceType, f.ConnectorResourceIDAttr,
-				f.DocsURL, f.SDKDocsURL, at, at)
-			if err != nil {
-				return fmt.Errorf("flavor %s/%s: %w", f.Type, f.Name, err)
+					hexID(uuid.New()), f.Name, f.Type, f.DisplayName, f.Integration, f.Source, f.LogoURL,
+					jsonText(f.ConfigSchema, "{}"), f.ConnectorType, f.ConnectorResourceType, f.ConnectorResourceIDAttr,
+					f.DocsURL, f.SDKDocsURL, at, at)
+				if err != nil {
+					return fmt.Errorf("flavor %s/%s: %w", f.Type, f.Name, err)
+				}
 			}
-		}
-		stackID := hexID(uuid.New())
-		stackAt := now + int64(len(flavors)+len(catalog.DefaultStackComponents))
-		if _, err := tx.exec(ctx, `INSERT INTO stacks (id, name, created, updated) VALUES (?, 'default', ?, ?)`, stackID, stackAt, stackAt); err != nil {
-			return err
-		}
-		for i, typ := range catalog.DefaultStackComponents {
-			at := now + int64(len(flavors)+i)
-			componentID := hexID(uuid.New())
-			if _, err := tx.exec(ctx, `INSERT INTO components (id, name, type, flavor_name, created, updated)
+			stackID := hexID(uuid.New())
+			stackAt := now + int64(len(flavors)+len(catalog.DefaultStackComponents))
+			if _, err := tx.exec(ctx, `INSERT INTO stacks (id, name, created, updated) VALUES (?, 'default', ?, ?)`, stackID, stackAt, stackAt); err != nil {
+				return err
+			}
+			for i, typ := range catalog.DefaultStackComponents {
+				at := now + int64(len(flavors)+i)
+				componentID := hexID(uuid.New())
+				if _, err := tx.exec(ctx, `INSERT INTO components (id, name, type, flavor_name, created, updated)
 				VALUES (?, 'default', ?, 'local', ?, ?)`, componentID, typ, at, at); err != nil {
-				return err
+					return err
+				}
+				if _, err := tx.exec(ctx, `INSERT INTO stack_components (stack_id, component_id) VALUES (?, ?)`, stackID, componentID); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.exec(ctx, `INSERT INTO stack_components (stack_id, component_id) VALUES (?, ?)`, stackID, componentID); err != nil {
-				return err
-			}
-		}
-		created = true
-		return nil
+			created = true
+			return nil
+		})
 	})
 	if err != nil && db.dialect.isUniqueViolation(err) {
 		// Another replica initialised the database first.
