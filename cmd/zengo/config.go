@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"zengo/internal/store"
 )
 
 // version is zengo's own version; apiVersion the ZenML release it serves.
@@ -84,14 +87,20 @@ func lookup(getenv func(string) string, name string) (string, bool) {
 
 // storeSettings are the settings every command that opens the store needs.
 type storeSettings struct {
-	url, dataDir, maxConns *string
+	url, dataDir, maxConns, connectTimeout *string
+	sslCA, sslCert, sslKey, sslVerify      *string
 }
 
 func addStoreSettings(s *settings, getenv func(string) string) storeSettings {
 	return storeSettings{
-		url:      s.add("store", "ZENML_STORE_URL", "", "database URL, e.g. sqlite:////abs/path.db (empty: zengo.db in the data directory)"),
-		dataDir:  s.add("data-dir", "ZENGO_DATA_DIR", defaultDataDir(getenv), "directory for the embedded database"),
-		maxConns: s.add("db-max-conns", "ZENGO_DB_MAX_CONNS", "8", "maximum open database connections for reads"),
+		url:            s.add("store", "ZENML_STORE_URL", "", "database URL, e.g. sqlite:////abs/path.db (empty: zengo.db in the data directory)"),
+		dataDir:        s.add("data-dir", "ZENGO_DATA_DIR", defaultDataDir(getenv), "directory for the embedded database"),
+		maxConns:       s.add("db-max-conns", "ZENGO_DB_MAX_CONNS", "", "database connections per process (default: 8 readers on SQLite, 16 on servers)"),
+		connectTimeout: s.add("db-connect-timeout", "ZENGO_DB_CONNECT_TIMEOUT", "5s", "how long to wait for a database connection"),
+		sslCA:          s.add("db-ssl-ca", "ZENML_STORE_SSL_CA", "", "CA certificate file for TLS to the database"),
+		sslCert:        s.add("db-ssl-cert", "ZENML_STORE_SSL_CERT", "", "client certificate file for TLS to the database"),
+		sslKey:         s.add("db-ssl-key", "ZENML_STORE_SSL_KEY", "", "client key file for TLS to the database"),
+		sslVerify:      s.add("db-ssl-verify-server-cert", "ZENML_STORE_SSL_VERIFY_SERVER_CERT", "false", "verify the database server's certificate"),
 	}
 }
 
@@ -102,12 +111,28 @@ func (ss storeSettings) resolvedURL() string {
 	return "sqlite:///" + filepath.Join(*ss.dataDir, "zengo.db")
 }
 
-func (ss storeSettings) readers() (int, error) {
-	n, err := strconv.Atoi(*ss.maxConns)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("ZENGO_DB_MAX_CONNS must be a positive integer, got %q", *ss.maxConns)
+// options turns the settings into store options.
+func (ss storeSettings) options() (store.Options, error) {
+	var opts store.Options
+	if *ss.maxConns != "" {
+		n, err := strconv.Atoi(*ss.maxConns)
+		if err != nil || n < 1 {
+			return opts, fmt.Errorf("ZENGO_DB_MAX_CONNS must be a positive integer, got %q", *ss.maxConns)
+		}
+		opts.MaxConns = n
 	}
-	return n, nil
+	d, err := time.ParseDuration(*ss.connectTimeout)
+	if err != nil {
+		return opts, fmt.Errorf("ZENGO_DB_CONNECT_TIMEOUT: %w", err)
+	}
+	opts.ConnectTimeout = d
+	verify, err := parseBoolSetting("ZENML_STORE_SSL_VERIFY_SERVER_CERT", *ss.sslVerify)
+	if err != nil {
+		return opts, err
+	}
+	opts.TLS = store.TLSOptions{CA: *ss.sslCA, Cert: *ss.sslCert, Key: *ss.sslKey, VerifyServer: verify,
+		Enabled: *ss.sslCA != "" || *ss.sslCert != "" || verify}
+	return opts, nil
 }
 
 func defaultDataDir(getenv func(string) string) string {

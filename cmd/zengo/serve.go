@@ -100,11 +100,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // openStore opens (and migrates) the configured database.
 func openStore(ctx context.Context, ss storeSettings) (*store.DB, error) {
-	readers, err := ss.readers()
+	opts, err := ss.options()
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, ss.resolvedURL(), store.Options{MaxConns: readers})
+	return store.Open(ctx, ss.resolvedURL(), opts)
 }
 
 // initialise sets up an empty database (admin user, default project and

@@ -31,8 +31,8 @@ var (
 	mysqlDialect    = &dialect{name: "mysql", nullsFirstAscending: true}
 )
 
-// rebind turns ? placeholders into the dialect's form. Our queries never
-// carry a literal '?' inside a string, so a plain scan is enough.
+// rebind turns ? placeholders into the dialect's form, leaving question
+// marks inside quoted SQL strings alone.
 func (d *dialect) rebind(query string) string {
 	if !d.dollarPlaceholders || !strings.Contains(query, "?") {
 		return query
@@ -40,8 +40,12 @@ func (d *dialect) rebind(query string) string {
 	var b strings.Builder
 	b.Grow(len(query) + 16)
 	n := 0
+	quoted := false
 	for i := 0; i < len(query); i++ {
-		if query[i] == '?' {
+		if query[i] == '\'' {
+			quoted = !quoted
+		}
+		if query[i] == '?' && !quoted {
 			n++
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))
@@ -67,9 +71,9 @@ func (d *dialect) like(expr string, negate bool) string {
 		fold := func(x string) string { return "translate(" + x + ", '" + asciiUpper + "', '" + asciiLower + "')" }
 		return fold(expr) + " " + not + "LIKE " + fold("?") + " ESCAPE ''"
 	case "mysql":
-		// The tables use a binary collation, so LIKE would be case
-		// sensitive; LOWER folds both sides.
-		return "LOWER(" + expr + ") " + not + "LIKE LOWER(?) ESCAPE '\\0'"
+		// The tables use a binary collation, so LIKE is case sensitive;
+		// LOWER would fold non-ASCII letters too, so fold A-Z by hand.
+		return mysqlFoldASCII(expr) + " " + not + "LIKE " + mysqlFoldASCII("?") + " ESCAPE '\\0'"
 	}
 	return expr + " " + not + "LIKE ?"
 }
@@ -194,4 +198,12 @@ func brokenConnection(msg string) bool {
 		}
 	}
 	return false
+}
+
+// mysqlFoldASCII lower-cases the ASCII letters of expr and nothing else.
+func mysqlFoldASCII(expr string) string {
+	for i := 0; i < len(asciiUpper); i++ {
+		expr = "REPLACE(" + expr + ", '" + asciiUpper[i:i+1] + "', '" + asciiLower[i:i+1] + "')"
+	}
+	return expr
 }
