@@ -370,3 +370,23 @@ func TestInitialiseOnce(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestSeedMakesListablePipelines(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		if _, err := f.db.Seed(context.Background(), SeedSpec{Pipelines: 1200, TagsPerPipeline: 3, TagPool: 10, RunsPerPipeline: 5, Users: 3}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.db.ListPipelines(context.Background(), mustList(t, filter.Pipelines, "sort_by=desc:latest_run&size=5&hydrate=true&tags=pipeline-tag-1"), PipelineScope{ProjectID: f.project.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 360 || len(page.Items) != 5 || len(page.Items[0].Tags) != 3 || page.Items[0].LatestRunStatus == nil {
+			t.Fatalf("seeded list: total %d, first %+v", page.Total, page.Items[0])
+		}
+		runs, err := f.db.ListRuns(context.Background(), mustList(t, filter.Runs, "size=1"), RunScope{ProjectID: f.project.ID})
+		if err != nil || runs.Total != 6000 {
+			t.Fatalf("runs: %v %v", runs.Total, err)
+		}
+	})
+}
