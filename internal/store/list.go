@@ -25,7 +25,14 @@ type listSpec struct {
 	// sortKeys maps custom sort keys to SQL expressions. Nullable keys sort
 	// NULLs first ascending and last descending, as SQLite does.
 	sortKeys map[string]sortKey
+	// fastCount, when it reports ok, answers the total without a COUNT
+	// (from a maintained counter).
+	fastCount func(tx *Tx, l *filter.List) (n int, ok bool, err error)
 }
+
+// deepOffset is the offset from which a page first selects the ids of its
+// rows on the index alone, then the rows: skipping rows is then cheap.
+const deepOffset = 500
 
 type sortKey struct {
 	expr     string
@@ -70,8 +77,18 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 	}
 
 	info := zen.PageInfo{Index: l.Page, MaxSize: l.Size}
-	if err := t.queryRow(ctx, "SELECT COUNT(*) FROM "+spec.from+whereSQL, where.args...).Scan(&info.Total); err != nil {
-		return info, err
+	counted := false
+	if spec.fastCount != nil {
+		n, ok, err := spec.fastCount(t, l)
+		if err != nil {
+			return info, err
+		}
+		info.Total, counted = n, ok
+	}
+	if !counted {
+		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM "+spec.from+whereSQL, where.args...).Scan(&info.Total); err != nil {
+			return info, err
+		}
 	}
 	info.TotalPages = (info.Total + l.Size - 1) / l.Size
 	if info.Total == 0 {
@@ -91,6 +108,12 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 	from := spec.from + join
 	q := "SELECT " + selectCols + " FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
 	args := append(append([]any{}, where.args...), l.Size, l.Offset())
+	if l.Offset() >= deepOffset {
+		// Find the page's ids first (the skipped rows are never read),
+		// then read those rows in the same order.
+		ids := "SELECT " + spec.alias + ".id FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+		q = "SELECT " + selectCols + " FROM " + from + " JOIN (" + ids + ") pg ON pg.id = " + spec.alias + ".id ORDER BY " + order
+	}
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return info, err

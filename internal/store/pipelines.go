@@ -39,6 +39,9 @@ func (db *DB) CreatePipeline(ctx context.Context, p zen.Pipeline, tags []TagRef)
 		if err != nil {
 			return err
 		}
+		if _, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + 1 WHERE id = ?`, hexID(p.ProjectID)); err != nil {
+			return err
+		}
 		if err := tx.attachTags(ctx, "pipeline", p.ID, tags, p.UserID); err != nil {
 			return err
 		}
@@ -149,19 +152,23 @@ func (db *DB) UpdatePipeline(ctx context.Context, id uuid.UUID, up PipelineUpdat
 func (db *DB) DeletePipeline(ctx context.Context, id uuid.UUID) error {
 	return db.write(ctx, func(tx *Tx) error {
 		hid := hexID(id)
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM pipelines WHERE id = ?`, hid).Scan(&n); err != nil {
+		var projectID string
+		err := tx.queryRow(ctx, `SELECT project_id FROM pipelines WHERE id = ?`, hid).Scan(&projectID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return zen.NotFound("Unable to get pipeline with ID '%s': No pipeline with this ID found", id)
+		}
+		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return zen.NotFound("Unable to get pipeline with ID '%s': No pipeline with this ID found", id)
+		if _, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count - 1 WHERE id = ?`, projectID); err != nil {
+			return err
 		}
 		if err := tx.forgetResources(ctx, `SELECT r.id FROM pipeline_runs r JOIN pipeline_snapshots s ON s.id = r.snapshot_id WHERE s.pipeline_id = ?
 			UNION SELECT id FROM pipeline_snapshots WHERE pipeline_id = ? UNION SELECT ?`, hid, hid, hid); err != nil {
 			return err
 		}
 		// Snapshots cascade with the pipeline, runs with their snapshots.
-		_, err := tx.exec(ctx, `DELETE FROM pipelines WHERE id = ?`, hid)
+		_, err = tx.exec(ctx, `DELETE FROM pipelines WHERE id = ?`, hid)
 		return err
 	})
 }
@@ -182,6 +189,15 @@ type PipelineScope struct {
 func (db *DB) ListPipelines(ctx context.Context, l *filter.List, scope PipelineScope) (*zen.Page[*zen.Pipeline], error) {
 	d := db.dialect
 	spec := &listSpec{from: pipelineFrom, alias: "p", columns: pipelineFilterColumns,
+		// The project's maintained count answers the unfiltered total.
+		fastCount: func(tx *Tx, l *filter.List) (int, bool, error) {
+			if len(l.Conditions) > 0 || len(l.Fixed) > 0 || scope.ScopeUser != nil {
+				return 0, false, nil
+			}
+			var n int
+			err := tx.queryRow(ctx, `SELECT pipeline_count FROM projects WHERE id = ?`, hexID(scope.ProjectID)).Scan(&n)
+			return n, err == nil, err
+		},
 		custom: d.userScopedCustom("p.user_id", d.tagsCustom("p.id", "pipeline", nil)),
 		sortKeys: map[string]sortKey{
 			"user":       userSortKey("p.user_id"),

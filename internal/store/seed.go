@@ -116,7 +116,8 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 					}
 				}
 			}
-			return nil
+			_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + ? WHERE id = ?`, end-start, projectID)
+			return err
 		})
 		if err != nil {
 			return nil, err

@@ -32,6 +32,9 @@ CREATE TABLE projects (
     display_name LONGTEXT NOT NULL DEFAULT (''),
     description  LONGTEXT NOT NULL DEFAULT (''),
     metadata     LONGTEXT NOT NULL DEFAULT ('{}'),
+    -- Maintained with every pipeline create and delete: the unfiltered
+    -- list's exact total without counting a million rows.
+    pipeline_count BIGINT NOT NULL DEFAULT 0,
     created      BIGINT NOT NULL,
     updated      BIGINT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

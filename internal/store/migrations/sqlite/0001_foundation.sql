@@ -28,6 +28,9 @@ CREATE TABLE projects (
     display_name TEXT NOT NULL DEFAULT '',
     description  TEXT NOT NULL DEFAULT '',
     metadata     TEXT NOT NULL DEFAULT '{}',
+    -- Maintained with every pipeline create and delete: the unfiltered
+    -- list's exact total without counting a million rows.
+    pipeline_count BIGINT NOT NULL DEFAULT 0,
     created      BIGINT NOT NULL,
     updated      BIGINT NOT NULL
 );
