@@ -56,6 +56,12 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/projects/{project}", s.updateProject)
 	authed("DELETE /api/v1/projects/{project}", s.deleteProject)
 	authed("GET /api/v1/projects/{project}/statistics", s.projectStatistics)
+	authed("GET /api/v1/workspaces", s.listProjects)
+	authed("POST /api/v1/workspaces", s.createProject)
+	authed("GET /api/v1/workspaces/{project}", s.getProject)
+	authed("PUT /api/v1/workspaces/{project}", s.updateProject)
+	authed("DELETE /api/v1/workspaces/{project}", s.deleteProject)
+	authed("GET /api/v1/workspaces/{project}/statistics", s.projectStatistics)
 
 	// Stacks, components, flavors.
 	authed("GET /api/v1/stacks", s.listStacks)
