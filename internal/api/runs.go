@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -296,7 +297,7 @@ func runConfig(run *zen.Run, now time.Time) json.RawMessage {
 	if run.StartTime != nil {
 		at = run.StartTime.Std()
 	}
-	subs := map[string]any{"date": at.Format("2006_01_02"), "time": at.Format("15_04_05_000000")}
+	subs := map[string]any{"date": at.Format("2006_01_02"), "time": fmt.Sprintf("%s_%06d", at.Format("15_04_05"), at.Nanosecond()/1000)}
 	var given map[string]any
 	if json.Unmarshal(config["substitutions"], &given) == nil {
 		for k, v := range given {
