@@ -9,11 +9,6 @@ import (
 	"zengo/internal/zen"
 )
 
-// listParams parses a list request for resource res.
-func listParams(r *http.Request, res *filter.Resource) (*filter.List, error) {
-	return filter.Parse(r.URL.Query(), res, filter.ParseOptions{})
-}
-
 // hydrateParam reads `hydrate` on a single-entity route (default true).
 func hydrateParam(r *http.Request, def bool) (bool, error) {
 	v, ok := r.URL.Query()["hydrate"]

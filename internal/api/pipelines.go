@@ -63,46 +63,6 @@ func (s *Server) createPipeline(r *http.Request) (any, error) {
 	return pipelineView(p, true), nil
 }
 
-func (s *Server) listPipelines(r *http.Request) (any, error) {
-	l, err := listParams(r, filter.Pipelines)
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, false)
-	if err != nil {
-		return nil, err
-	}
-	su, err := scopeUser(l)
-	if err != nil {
-		return nil, err
-	}
-	project, err := s.scopeProject(r, l.Scope["project"])
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.ListPipelines(r.Context(), l, store.PipelineScope{ProjectID: project.ID, ScopeUser: su})
-	if err != nil {
-		return nil, err
-	}
-	return pageOf(p, func(p *zen.Pipeline) any { return pipelineView(p, hydrate) }), nil
-}
-
-func (s *Server) getPipeline(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "pipeline_id")
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, true)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.GetPipeline(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	return pipelineView(p, hydrate), nil
-}
-
 // updatePipeline changes the description and tags. Unlike the reference,
 // an update that does not mention the description keeps it (the reference
 // clears it, which loses data on every tag-only update).
@@ -126,10 +86,16 @@ func (s *Server) updatePipeline(r *http.Request) (any, error) {
 	return pipelineView(p, true), nil
 }
 
-func (s *Server) deletePipeline(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "pipeline_id")
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.db.DeletePipeline(r.Context(), id)
+func (s *Server) listPipelines() handler {
+	return listOf(filter.Pipelines, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Pipeline], error) {
+		project, err := s.scopeProject(r, q.Scope["project"])
+		if err != nil {
+			return nil, err
+		}
+		return s.db.ListPipelines(r.Context(), q.List, store.PipelineScope{ProjectID: project.ID, ScopeUser: q.scopeUser})
+	}, pipelineView)
 }
+
+func (s *Server) getPipeline() handler { return getByID("pipeline_id", s.db.GetPipeline, pipelineView) }
+
+func (s *Server) deletePipeline() handler { return deleteByID("pipeline_id", s.db.DeletePipeline) }

@@ -74,22 +74,6 @@ func (s *Server) createProject(r *http.Request) (any, error) {
 	return projectView(p, true), nil
 }
 
-func (s *Server) listProjects(r *http.Request) (any, error) {
-	l, err := listParams(r, filter.Projects)
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, false)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.ListProjects(r.Context(), l)
-	if err != nil {
-		return nil, err
-	}
-	return pageOf(p, func(p *zen.Project) any { return projectView(p, hydrate) }), nil
-}
-
 func (s *Server) getProject(r *http.Request) (any, error) {
 	hydrate, err := hydrateParam(r, true)
 	if err != nil {
@@ -153,4 +137,10 @@ func (s *Server) projectStatistics(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return map[string]int{"pipelines": pipelines, "runs": runs}, nil
+}
+
+func (s *Server) listProjects() handler {
+	return listOf(filter.Projects, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Project], error) {
+		return s.db.ListProjects(r.Context(), q.List)
+	}, projectView)
 }

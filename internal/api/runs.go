@@ -116,14 +116,6 @@ func (s *Server) getSnapshot(r *http.Request) (any, error) {
 	return snapshotView(snap, hydrate, r.URL.Query()["step_configuration_filter"]), nil
 }
 
-func (s *Server) deleteSnapshot(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "snapshot_id")
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.db.DeleteSnapshot(r.Context(), id)
-}
-
 type runRequest struct {
 	Project                 uuid.UUID         `json:"project" zen:"required"`
 	Name                    string            `json:"name" zen:"required,max=255"`
@@ -192,47 +184,6 @@ func (s *Server) getOrCreateRun(r *http.Request) (any, error) {
 	return []any{runView(run, true, s.cfg.Now()), created}, nil
 }
 
-func (s *Server) listRuns(r *http.Request) (any, error) {
-	l, err := listParams(r, filter.Runs)
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, false)
-	if err != nil {
-		return nil, err
-	}
-	su, err := scopeUser(l)
-	if err != nil {
-		return nil, err
-	}
-	project, err := s.scopeProject(r, l.Scope["project"])
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.ListRuns(r.Context(), l, store.RunScope{ProjectID: project.ID, ScopeUser: su})
-	if err != nil {
-		return nil, err
-	}
-	now := s.cfg.Now()
-	return pageOf(p, func(run *zen.Run) any { return runView(run, hydrate, now) }), nil
-}
-
-func (s *Server) getRun(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "run_id")
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, true)
-	if err != nil {
-		return nil, err
-	}
-	run, err := s.db.GetRun(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	return runView(run, hydrate, s.cfg.Now()), nil
-}
-
 func (s *Server) getRunStatus(r *http.Request) (any, error) {
 	id, err := pathUUID(r, "run_id")
 	if err != nil {
@@ -275,14 +226,6 @@ func (s *Server) updateRun(r *http.Request) (any, error) {
 	return runView(run, true, s.cfg.Now()), nil
 }
 
-func (s *Server) deleteRun(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "run_id")
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.db.DeleteRun(r.Context(), id)
-}
-
 // runConfig is the snapshot's pipeline configuration with the run's
 // date and time substitutions, taken from its start time (or now).
 func runConfig(run *zen.Run, now time.Time) json.RawMessage {
@@ -308,3 +251,23 @@ func runConfig(run *zen.Run, now time.Time) json.RawMessage {
 	out, _ := json.Marshal(config)
 	return out
 }
+
+func (s *Server) runViewNow(run *zen.Run, hydrate bool) envelope {
+	return runView(run, hydrate, s.cfg.Now())
+}
+
+func (s *Server) listRuns() handler {
+	return listOf(filter.Runs, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Run], error) {
+		project, err := s.scopeProject(r, q.Scope["project"])
+		if err != nil {
+			return nil, err
+		}
+		return s.db.ListRuns(r.Context(), q.List, store.RunScope{ProjectID: project.ID, ScopeUser: q.scopeUser})
+	}, s.runViewNow)
+}
+
+func (s *Server) getRun() handler { return getByID("run_id", s.db.GetRun, s.runViewNow) }
+
+func (s *Server) deleteRun() handler { return deleteByID("run_id", s.db.DeleteRun) }
+
+func (s *Server) deleteSnapshot() handler { return deleteByID("snapshot_id", s.db.DeleteSnapshot) }

@@ -25,22 +25,6 @@ type serviceAccountUpdate struct {
 	AvatarURL   *string `json:"avatar_url" zen:"max=255"`
 }
 
-func (s *Server) listServiceAccounts(r *http.Request) (any, error) {
-	l, err := listParams(r, filter.ServiceAccounts)
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, false)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.ListUsers(r.Context(), l, store.ServiceAccount, nil)
-	if err != nil {
-		return nil, err
-	}
-	return pageOf(p, func(u *zen.User) any { return serviceAccountView(u, hydrate) }), nil
-}
-
 func (s *Server) createServiceAccount(r *http.Request) (any, error) {
 	var req serviceAccountRequest
 	if err := decodeBody(r, &req); err != nil {
@@ -160,29 +144,6 @@ func (s *Server) withServiceAccountBody(r *http.Request, dst any) error {
 	return requireAdminFor(r, "create API key")
 }
 
-func (s *Server) listAPIKeys(r *http.Request) (any, error) {
-	l, err := listParams(r, filter.APIKeys)
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := requireAdminFor(r, "list API keys"); err != nil {
-		return nil, err
-	}
-	sa, err := s.serviceAccountFromPath(r)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.ListAPIKeys(r.Context(), sa.ID, l)
-	if err != nil {
-		return nil, err
-	}
-	return pageOf(p, func(k *zen.APIKey) any { return apiKeyView(k, hydrate) }), nil
-}
-
 func (s *Server) getAPIKey(r *http.Request) (any, error) {
 	hydrate, err := hydrateParam(r, true)
 	if err != nil {
@@ -258,4 +219,23 @@ func (s *Server) deleteAPIKey(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return nil, s.db.DeleteAPIKey(r.Context(), k.ID)
+}
+
+func (s *Server) listServiceAccounts() handler {
+	return listOf(filter.ServiceAccounts, func(r *http.Request, q *listQuery) (*zen.Page[*zen.User], error) {
+		return s.db.ListUsers(r.Context(), q.List, store.ServiceAccount, nil)
+	}, serviceAccountView)
+}
+
+func (s *Server) listAPIKeys() handler {
+	return listOf(filter.APIKeys, func(r *http.Request, q *listQuery) (*zen.Page[*zen.APIKey], error) {
+		if err := requireAdminFor(r, "list API keys"); err != nil {
+			return nil, err
+		}
+		sa, err := s.serviceAccountFromPath(r)
+		if err != nil {
+			return nil, err
+		}
+		return s.db.ListAPIKeys(r.Context(), sa.ID, q.List)
+	}, apiKeyView)
 }

@@ -83,42 +83,6 @@ func (s *Server) createTag(r *http.Request) (any, error) {
 	return tagView(t, true, false), nil
 }
 
-func (s *Server) listTags(r *http.Request) (any, error) {
-	l, err := listParams(r, filter.Tags)
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, false)
-	if err != nil {
-		return nil, err
-	}
-	su, err := scopeUser(l)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.ListTags(r.Context(), l, su)
-	if err != nil {
-		return nil, err
-	}
-	return pageOf(p, func(t *zen.Tag) any { return tagView(t, hydrate, false) }), nil
-}
-
-func (s *Server) getTag(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "tag_id")
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.db.GetTag(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	return tagView(t, hydrate, false), nil
-}
-
 func (s *Server) updateTag(r *http.Request) (any, error) {
 	id, err := pathUUID(r, "tag_id")
 	if err != nil {
@@ -136,14 +100,6 @@ func (s *Server) updateTag(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return tagView(t, true, false), nil
-}
-
-func (s *Server) deleteTag(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "tag_id")
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.db.DeleteTag(r.Context(), id)
 }
 
 // tagLinkRequest is the reference's TagResourceRequest.
@@ -254,3 +210,15 @@ type tagLinkBody struct {
 func tagLinkView(l *zen.TagResource) envelope {
 	return envelope{ID: l.ID, Body: tagLinkBody{Created: l.Created, Updated: l.Updated, TagID: l.TagID, ResourceID: l.ResourceID, ResourceType: l.ResourceType}}
 }
+
+func tagListView(t *zen.Tag, hydrate bool) envelope { return tagView(t, hydrate, false) }
+
+func (s *Server) listTags() handler {
+	return listOf(filter.Tags, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Tag], error) {
+		return s.db.ListTags(r.Context(), q.List, q.scopeUser)
+	}, tagListView)
+}
+
+func (s *Server) getTag() handler { return getByID("tag_id", s.db.GetTag, tagListView) }
+
+func (s *Server) deleteTag() handler { return deleteByID("tag_id", s.db.DeleteTag) }

@@ -58,26 +58,6 @@ func (u *userUpdate) emailRule() error {
 	return nil
 }
 
-func (s *Server) listUsers(r *http.Request) (any, error) {
-	l, err := listParams(r, filter.Users)
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, false)
-	if err != nil {
-		return nil, err
-	}
-	var only *uuid.UUID
-	if me := current(r).user; !me.IsAdmin {
-		only = &me.ID
-	}
-	p, err := s.db.ListUsers(r.Context(), l, store.HumanAccount, only)
-	if err != nil {
-		return nil, err
-	}
-	return pageOf(p, func(u *zen.User) any { return userView(u, hydrate, false) }), nil
-}
-
 func (s *Server) createUser(r *http.Request) (any, error) {
 	var req userRequest
 	if err := decodeBody(r, &req); err != nil {
@@ -319,4 +299,15 @@ func requireAdminFor(r *http.Request, action string) error {
 		return forbidden("Only admin users can perform `%s` without RBAC enabled.", action)
 	}
 	return nil
+}
+
+// listUsers lists human users; a non-admin sees only themself.
+func (s *Server) listUsers() handler {
+	return listOf(filter.Users, func(r *http.Request, q *listQuery) (*zen.Page[*zen.User], error) {
+		var only *uuid.UUID
+		if me := current(r).user; !me.IsAdmin {
+			only = &me.ID
+		}
+		return s.db.ListUsers(r.Context(), q.List, store.HumanAccount, only)
+	}, func(u *zen.User, hydrate bool) envelope { return userView(u, hydrate, false) })
 }

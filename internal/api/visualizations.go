@@ -62,22 +62,6 @@ func (s *Server) createCurated(r *http.Request) (any, error) {
 	return curatedView(v, true), nil
 }
 
-func (s *Server) getCurated(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "visualization_id")
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, true)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.db.GetCurated(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	return curatedView(v, hydrate), nil
-}
-
 func (s *Server) updateCurated(r *http.Request) (any, error) {
 	id, err := pathUUID(r, "visualization_id")
 	if err != nil {
@@ -99,14 +83,6 @@ func (s *Server) updateCurated(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return curatedView(v, true), nil
-}
-
-func (s *Server) deleteCurated(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "visualization_id")
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.db.DeleteCurated(r.Context(), id)
 }
 
 // artifactVersionRequest is the part of the reference's
@@ -210,3 +186,9 @@ func artifactVersionView(av *store.ArtifactVersion, user *zen.User) envelope {
 			"producer_step_run_id": nil, "producer_pipeline_run_id": nil},
 	}
 }
+
+func (s *Server) getCurated() handler {
+	return getByID("visualization_id", s.db.GetCurated, curatedView)
+}
+
+func (s *Server) deleteCurated() handler { return deleteByID("visualization_id", s.db.DeleteCurated) }

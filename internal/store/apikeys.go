@@ -200,5 +200,5 @@ func (db *DB) ListAPIKeys(ctx context.Context, serviceAccountID uuid.UUID, l *fi
 	scope := []clause{{"k.service_account_id = ?", []any{hexID(serviceAccountID)}}}
 	return listRows(ctx, db, spec, l, scope, apiKeySelect, func(r interface{ Scan(...any) error }) (*zen.APIKey, error) {
 		return scanAPIKey(r)
-	})
+	}, nil)
 }

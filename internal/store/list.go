@@ -162,10 +162,13 @@ func baseColumns(alias string) map[string]column {
 	}
 }
 
-// listRows runs a list in a read transaction and scans each row with scan.
-func listRows[T any](ctx context.Context, db *DB, spec *listSpec, l *filter.List, scope []clause, selectCols string, scan func(interface{ Scan(...any) error }) (T, error)) (*zen.Page[T], error) {
-	out := &zen.Page[T]{Items: []T{}}
+// listRows runs a list in a read transaction: it scans each row with scan,
+// then, if load is given, fills the page's relations in batches.
+func listRows[T any](ctx context.Context, db *DB, spec *listSpec, l *filter.List, scope []clause, selectCols string,
+	scan func(interface{ Scan(...any) error }) (T, error), load func(context.Context, *Tx, []T) error) (*zen.Page[T], error) {
+	var out *zen.Page[T]
 	err := db.read(ctx, func(tx *Tx) error {
+		out = &zen.Page[T]{Items: []T{}}
 		info, err := tx.page(ctx, spec, l, scope, selectCols, func(rows *sql.Rows) error {
 			item, err := scan(rows)
 			if err == nil {
@@ -174,7 +177,10 @@ func listRows[T any](ctx context.Context, db *DB, spec *listSpec, l *filter.List
 			return err
 		})
 		out.PageInfo = info
-		return err
+		if err != nil || load == nil {
+			return err
+		}
+		return load(ctx, tx, out.Items)
 	})
 	return out, err
 }

@@ -216,23 +216,9 @@ func (db *DB) ListPipelines(ctx context.Context, l *filter.List, scope PipelineS
 			where = append(where, clause{"EXISTS (SELECT 1 FROM users lru WHERE lru.id = lr.user_id AND " + m.sql + ")", m.args})
 		}
 	}
-	var page *zen.Page[*zen.Pipeline]
-	err := db.read(ctx, func(tx *Tx) error {
-		page = &zen.Page[*zen.Pipeline]{Items: []*zen.Pipeline{}}
-		info, err := tx.page(ctx, spec, l, where, pipelineSelect, func(rows *sql.Rows) error {
-			p, err := scanPipeline(rows)
-			if err == nil {
-				page.Items = append(page.Items, p)
-			}
-			return err
-		})
-		page.PageInfo = info
-		if err != nil {
-			return err
-		}
-		return tx.loadPipelineResources(ctx, page.Items)
+	return listRows(ctx, db, spec, l, where, pipelineSelect, scanPipeline, func(ctx context.Context, tx *Tx, items []*zen.Pipeline) error {
+		return tx.loadPipelineResources(ctx, items)
 	})
-	return page, err
 }
 
 // ProjectStatistics counts a project's pipelines and runs.

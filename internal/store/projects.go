@@ -127,5 +127,5 @@ var projectFilterColumns = func() map[string]column {
 // ListProjects lists projects.
 func (db *DB) ListProjects(ctx context.Context, l *filter.List) (*zen.Page[*zen.Project], error) {
 	spec := &listSpec{from: "projects pr", alias: "pr", columns: projectFilterColumns}
-	return listRows(ctx, db, spec, l, nil, projectSelect, scanProject)
+	return listRows(ctx, db, spec, l, nil, projectSelect, scanProject, nil)
 }

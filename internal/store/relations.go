@@ -32,25 +32,32 @@ func uniqueIDs(ids ...*uuid.UUID) []uuid.UUID {
 	return out
 }
 
-// usersByID loads accounts by id.
-func (tx *Tx) usersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.User, error) {
-	out := make(map[uuid.UUID]*zen.User, len(ids))
+// byIDs reads the rows whose id is in ids with one query; selectWhereID
+// is the query up to the column to match ("SELECT ... FROM t x WHERE x.id").
+func byIDs[T any](ctx context.Context, tx *Tx, selectWhereID string, ids []uuid.UUID, scan func(interface{ Scan(...any) error }) (T, error), key func(T) uuid.UUID) (map[uuid.UUID]T, error) {
+	out := make(map[uuid.UUID]T, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := tx.query(ctx, `SELECT `+userSelect+` FROM users u WHERE u.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	rows, err := tx.query(ctx, selectWhereID+" IN ("+placeholders(len(ids))+")", idArgs(ids)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		u, err := scanUser(rows)
+		item, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out[u.ID] = u
+		out[key(item)] = item
 	}
 	return out, rows.Err()
+}
+
+func (tx *Tx) usersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.User, error) {
+	return byIDs(ctx, tx, `SELECT `+userSelect+` FROM users u WHERE u.id`, ids,
+		func(r interface{ Scan(...any) error }) (*zen.User, error) { return scanUser(r) },
+		func(u *zen.User) uuid.UUID { return u.ID })
 }
 
 // tagsOf loads the tags of many resources of one type, each list sorted by

@@ -243,27 +243,6 @@ func (tx *Tx) loadRunResources(ctx context.Context, runs []*zen.Run) error {
 	return nil
 }
 
-// snapshotsByID loads bare snapshots by id.
-func (tx *Tx) snapshotsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Snapshot, error) {
-	out := make(map[uuid.UUID]*zen.Snapshot, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := tx.query(ctx, `SELECT `+snapshotSelect+` FROM pipeline_snapshots s WHERE s.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		s, err := scanSnapshot(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[s.ID] = s
-	}
-	return out, rows.Err()
-}
-
 // RunUpdate carries a run update.
 type RunUpdate struct {
 	Status            *string
@@ -431,21 +410,14 @@ func (db *DB) ListRuns(ctx context.Context, l *filter.List, scope RunScope) (*ze
 		}}
 	where := []clause{{"r.project_id = ?", []any{hexID(scope.ProjectID)}}}
 	where = append(where, scopeUserClause("r.user_id", scope.ScopeUser)...)
-	var page *zen.Page[*zen.Run]
-	err := db.read(ctx, func(tx *Tx) error {
-		page = &zen.Page[*zen.Run]{Items: []*zen.Run{}}
-		info, err := tx.page(ctx, spec, l, where, runSelect, func(rows *sql.Rows) error {
-			r, err := scanRun(rows)
-			if err == nil {
-				page.Items = append(page.Items, r)
-			}
-			return err
-		})
-		page.PageInfo = info
-		if err != nil {
-			return err
-		}
-		return tx.loadRunResources(ctx, page.Items)
+	return listRows(ctx, db, spec, l, where, runSelect, func(r interface{ Scan(...any) error }) (*zen.Run, error) { return scanRun(r) }, func(ctx context.Context, tx *Tx, items []*zen.Run) error {
+		return tx.loadRunResources(ctx, items)
 	})
-	return page, err
+}
+
+// snapshotsByID loads bare snapshots by id.
+func (tx *Tx) snapshotsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Snapshot, error) {
+	return byIDs(ctx, tx, `SELECT `+snapshotSelect+` FROM pipeline_snapshots s WHERE s.id`, ids,
+		func(r interface{ Scan(...any) error }) (*zen.Snapshot, error) { return scanSnapshot(r) },
+		func(s *zen.Snapshot) uuid.UUID { return s.ID })
 }

@@ -144,48 +144,6 @@ func (tx *Tx) loadSnapshotResources(ctx context.Context, snaps []*zen.Snapshot) 
 	return nil
 }
 
-// pipelinesByID loads bare pipelines (no resources) by id.
-func (tx *Tx) pipelinesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Pipeline, error) {
-	out := make(map[uuid.UUID]*zen.Pipeline, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := tx.query(ctx, `SELECT `+pipelineSelect+` FROM `+pipelineFrom+` WHERE p.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPipeline(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[p.ID] = p
-	}
-	return out, rows.Err()
-}
-
-// stacksByID loads bare stacks by id.
-func (tx *Tx) stacksByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Stack, error) {
-	out := make(map[uuid.UUID]*zen.Stack, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := tx.query(ctx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		s, err := scanStack(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[s.ID] = s
-	}
-	return out, rows.Err()
-}
-
 // DeleteSnapshot removes a snapshot with its runs.
 func (db *DB) DeleteSnapshot(ctx context.Context, id uuid.UUID) error {
 	return db.write(ctx, func(tx *Tx) error {
@@ -202,4 +160,16 @@ func (db *DB) DeleteSnapshot(ctx context.Context, id uuid.UUID) error {
 		}
 		return tx.refreshLatestRun(ctx, s.PipelineID)
 	})
+}
+
+// pipelinesByID loads bare pipelines (no resources) by id.
+func (tx *Tx) pipelinesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Pipeline, error) {
+	return byIDs(ctx, tx, `SELECT `+pipelineSelect+` FROM `+pipelineFrom+` WHERE p.id`, ids, scanPipeline,
+		func(p *zen.Pipeline) uuid.UUID { return p.ID })
+}
+
+// stacksByID loads bare stacks by id.
+func (tx *Tx) stacksByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Stack, error) {
+	return byIDs(ctx, tx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id`, ids, scanStack,
+		func(s *zen.Stack) uuid.UUID { return s.ID })
 }

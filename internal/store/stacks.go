@@ -58,7 +58,7 @@ func (db *DB) ListFlavors(ctx context.Context, l *filter.List, scopeUser *uuid.U
 	spec := &listSpec{from: "flavors f", alias: "f", columns: flavorFilterColumns,
 		custom:   db.dialect.userScopedCustom("f.user_id", nil),
 		sortKeys: map[string]sortKey{"user": userSortKey("f.user_id")}}
-	return listRows(ctx, db, spec, l, scopeUserClause("f.user_id", scopeUser), flavorSelect, scanFlavor)
+	return listRows(ctx, db, spec, l, scopeUserClause("f.user_id", scopeUser), flavorSelect, scanFlavor, nil)
 }
 
 func scopeUserClause(userIDExpr string, scopeUser *uuid.UUID) []clause {
@@ -126,7 +126,7 @@ func (db *DB) ListComponents(ctx context.Context, l *filter.List, scopeUser *uui
 	}
 	return listRows(ctx, db, spec, l, scope, componentSelect, func(r interface{ Scan(...any) error }) (*zen.Component, error) {
 		return scanComponent(r)
-	})
+	}, nil)
 }
 
 const stackSelect = `s.id, s.name, s.description, s.stack_spec_path, s.labels, s.environment, s.user_id, s.created, s.updated`
@@ -211,21 +211,11 @@ func (db *DB) ListStacks(ctx context.Context, l *filter.List, scopeUser *uuid.UU
 			return clause{"EXISTS (SELECT 1 FROM stack_components sc JOIN components cc ON cc.id = sc.component_id WHERE sc.stack_id = s.id AND " + m.sql + ")", m.args}, true
 		}),
 		sortKeys: map[string]sortKey{"user": userSortKey("s.user_id")}}
-	var page *zen.Page[*zen.Stack]
-	err := db.read(ctx, func(tx *Tx) error {
-		page = &zen.Page[*zen.Stack]{Items: []*zen.Stack{}}
-		info, err := tx.page(ctx, spec, l, scopeUserClause("s.user_id", scopeUser), stackSelect, func(rows *sql.Rows) error {
-			s, err := scanStack(rows)
-			if err == nil {
-				page.Items = append(page.Items, s)
-			}
-			return err
-		})
-		page.PageInfo = info
-		if err != nil || !withComponents {
-			return err
+	var load func(context.Context, *Tx, []*zen.Stack) error
+	if withComponents {
+		load = func(ctx context.Context, tx *Tx, stacks []*zen.Stack) error {
+			return tx.loadStackComponents(ctx, stacks)
 		}
-		return tx.loadStackComponents(ctx, page.Items)
-	})
-	return page, err
+	}
+	return listRows(ctx, db, spec, l, scopeUserClause("s.user_id", scopeUser), stackSelect, scanStack, load)
 }

@@ -255,23 +255,9 @@ func (db *DB) ListTags(ctx context.Context, l *filter.List, scopeUser *uuid.UUID
 			return clause{"EXISTS (SELECT 1 FROM tag_resources rt WHERE rt.tag_id = t.id AND rt.resource_type = ?)", []any{c.Text}}, true
 		}),
 		sortKeys: map[string]sortKey{"user": userSortKey("t.user_id")}}
-	var page *zen.Page[*zen.Tag]
-	err := db.read(ctx, func(tx *Tx) error {
-		page = &zen.Page[*zen.Tag]{Items: []*zen.Tag{}}
-		info, err := tx.page(ctx, spec, l, scopeUserClause("t.user_id", scopeUser), tagCountSelect, func(rows *sql.Rows) error {
-			t, err := scanTagWithCount(rows)
-			if err == nil {
-				page.Items = append(page.Items, t)
-			}
-			return err
-		})
-		page.PageInfo = info
-		if err != nil {
-			return err
-		}
-		return tx.loadTagUsers(ctx, page.Items)
+	return listRows(ctx, db, spec, l, scopeUserClause("t.user_id", scopeUser), tagCountSelect, scanTagWithCount, func(ctx context.Context, tx *Tx, items []*zen.Tag) error {
+		return tx.loadTagUsers(ctx, items)
 	})
-	return page, err
 }
 
 // TagRef names a tag to attach: a tag id (a string that parses as a UUID)

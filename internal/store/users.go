@@ -280,7 +280,7 @@ func (db *DB) ListUsers(ctx context.Context, l *filter.List, kind AccountKind, o
 	if onlyID != nil {
 		scope = append(scope, clause{"u.id = ?", []any{hexID(*onlyID)}})
 	}
-	return listRows(ctx, db, spec, l, scope, userSelect, func(r interface{ Scan(...any) error }) (*zen.User, error) { return scanUser(r) })
+	return listRows(ctx, db, spec, l, scope, userSelect, func(r interface{ Scan(...any) error }) (*zen.User, error) { return scanUser(r) }, nil)
 }
 
 func accountNoun(serviceAccount bool) string {

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+// The shapes every list and get-by-id route shares, so that each resource
+// only says how to fetch and how to render.
+
+// listQuery is a parsed list request.
+type listQuery struct {
+	*filter.List
+	hydrate bool
+	// scopeUser narrows user-scoped lists to one creator, whatever the
+	// logical operator.
+	scopeUser *uuid.UUID
+}
+
+func parseListQuery(r *http.Request, res *filter.Resource) (*listQuery, error) {
+	l, err := filter.Parse(r.URL.Query(), res, filter.ParseOptions{})
+	if err != nil {
+		return nil, err
+	}
+	hydrate, err := hydrateParam(r, false)
+	if err != nil {
+		return nil, err
+	}
+	q := &listQuery{List: l, hydrate: hydrate}
+	if v := l.Scope["scope_user"]; v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return nil, &validationError{errs: []fieldError{uuidError([]string{"query", "scope_user"}, v)}}
+		}
+		q.scopeUser = &id
+	}
+	return q, nil
+}
+
+// listOf answers a list request: parse it, fetch the page, render each item.
+func listOf[T any](res *filter.Resource, fetch func(*http.Request, *listQuery) (*zen.Page[T], error), view func(T, bool) envelope) handler {
+	return func(r *http.Request) (any, error) {
+		q, err := parseListQuery(r, res)
+		if err != nil {
+			return nil, err
+		}
+		p, err := fetch(r, q)
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(p, func(item T) any { return view(item, q.hydrate) }), nil
+	}
+}
+
+// getByID answers GET on a resource addressed by a UUID path parameter;
+// hydrate defaults to true there.
+func getByID[T any](param string, fetch func(context.Context, uuid.UUID) (T, error), view func(T, bool) envelope) handler {
+	return func(r *http.Request) (any, error) {
+		id, err := pathUUID(r, param)
+		if err != nil {
+			return nil, err
+		}
+		hydrate, err := hydrateParam(r, true)
+		if err != nil {
+			return nil, err
+		}
+		item, err := fetch(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return view(item, hydrate), nil
+	}
+}
+
+// deleteByID answers DELETE on a resource addressed by a UUID path
+// parameter.
+func deleteByID(param string, remove func(context.Context, uuid.UUID) error) handler {
+	return func(r *http.Request) (any, error) {
+		id, err := pathUUID(r, param)
+		if err != nil {
+			return nil, err
+		}
+		return nil, remove(r.Context(), id)
+	}
+}
