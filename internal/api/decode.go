@@ -123,7 +123,29 @@ func decodeJSON(body []byte, dst any) error {
 	if len(errs) > 0 {
 		return &validationError{errs: errs}
 	}
+	keepRawJSON(body, reflect.ValueOf(dst).Elem())
 	return nil
+}
+
+// keepRawJSON gives top-level json.RawMessage fields the exact bytes the
+// client sent. Going through Go maps would sort object keys, and some keys'
+// order is meaningful (a snapshot's steps run in the order they are listed).
+func keepRawJSON(body []byte, v reflect.Value) {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) != nil {
+		return
+	}
+	rawType := reflect.TypeOf(json.RawMessage(nil))
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type != rawType {
+			continue
+		}
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if b, ok := raw[name]; ok {
+			v.Field(i).Set(reflect.ValueOf(b))
+		}
+	}
 }
 
 // jsonSyntaxError reports a body that is not JSON, as FastAPI does.

@@ -573,7 +573,7 @@ type runResources struct {
 	CodeReference       any        `json:"code_reference"`
 	ModelVersion        any        `json:"model_version"`
 	Tags                []envelope `json:"tags"`
-	LogCollection       []any      `json:"log_collection"`
+	LogCollection       []envelope `json:"log_collection"`
 	Visualizations      []envelope `json:"visualizations"`
 	Trigger             any        `json:"trigger"`
 	OriginalRun         any        `json:"original_run"`
@@ -584,7 +584,7 @@ type runResources struct {
 
 func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 	res := runResources{User: embeddedUser(r.User), Snapshot: bareSnapshot(r.Snapshot), Pipeline: barePipeline(r.Pipeline),
-		Tags: tagViews(r.Tags), LogCollection: []any{}, Visualizations: []envelope{}}
+		Tags: tagViews(r.Tags), LogCollection: logsViews(r.Logs), Visualizations: []envelope{}}
 	if r.Snapshot != nil {
 		res.Stack = bareStack(r.Snapshot.Stack)
 	}

@@ -104,6 +104,20 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/workspaces/{workspace}/runs", s.getOrCreateRun)
 	authed("GET /api/v1/workspaces/{workspace}/runs", s.listRuns())
 
+	// What a running pipeline records.
+	authed("POST /api/v1/steps", s.createStep)
+	authed("GET /api/v1/steps", s.listSteps())
+	authed("GET /api/v1/steps/{step_id}", s.getStep())
+	authed("PUT /api/v1/steps/{step_id}", s.updateStep)
+	authed("PUT /api/v1/steps/{step_id}/heartbeat", s.stepHeartbeat)
+	authed("POST /api/v1/logs", s.createLogs)
+	authed("GET /api/v1/logs/{logs_id}", s.getLogs())
+	authed("PUT /api/v1/logs/{logs_id}", s.updateLogs)
+	authed("POST /api/v1/run_metadata", s.addRunMetadata)
+	authed("GET /api/v1/code_repositories", s.listCodeRepositories)
+	authed("POST /api/v1/artifact_versions/batch", s.createArtifactVersionBatch)
+	authed("GET /api/v1/artifact_versions/{artifact_version_id}", s.getArtifactVersion())
+
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)
 	authed("GET /api/v1/curated_visualizations/{visualization_id}", s.getCurated())

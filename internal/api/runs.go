@@ -232,24 +232,17 @@ func runConfig(run *zen.Run, now time.Time) json.RawMessage {
 	if run.Snapshot == nil {
 		return json.RawMessage("{}")
 	}
-	var config map[string]json.RawMessage
-	if err := json.Unmarshal(run.Snapshot.PipelineConfiguration, &config); err != nil {
-		return run.Snapshot.PipelineConfiguration
-	}
 	at := now.UTC()
 	if run.StartTime != nil {
 		at = run.StartTime.Std()
 	}
-	subs := map[string]any{"date": at.Format("2006_01_02"), "time": fmt.Sprintf("%s_%06d", at.Format("15_04_05"), at.Nanosecond()/1000)}
-	var given map[string]any
-	if json.Unmarshal(config["substitutions"], &given) == nil {
-		for k, v := range given {
-			subs[k] = v
-		}
-	}
-	config["substitutions"], _ = json.Marshal(subs)
-	out, _ := json.Marshal(config)
-	return out
+	return withSubstitutions(run.Snapshot.PipelineConfiguration, substitutions(at))
+}
+
+// substitutions are the placeholders a run's names and paths may use:
+// the date and time the run started.
+func substitutions(at time.Time) map[string]any {
+	return map[string]any{"date": at.Format("2006_01_02"), "time": fmt.Sprintf("%s_%06d", at.Format("15_04_05"), at.Nanosecond()/1000)}
 }
 
 func (s *Server) runViewNow(run *zen.Run, hydrate bool) envelope {

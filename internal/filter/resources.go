@@ -86,3 +86,17 @@ var (
 		Unsortable: []string{"scope_user", "project", "stack_id", "schedule_id", "build_id", "template_id",
 			"source_snapshot_id", "pipeline_name", "root_runs_only"}}
 )
+
+var (
+	Steps = &Resource{Model: "StepRunFilter", Fields: userScoped(
+		Field{Name: "project", Type: String, Scope: true},
+		Field{Name: "name", Type: String}, Field{Name: "code_hash", Type: String}, Field{Name: "cache_key", Type: String},
+		Field{Name: "status", Type: String}, Field{Name: "start_time", Type: Datetime}, Field{Name: "end_time", Type: Datetime},
+		Field{Name: "pipeline_run_id", Type: UUID}, Field{Name: "original_step_run_id", Type: UUID},
+		Field{Name: "cache_expired", Type: Bool, Scope: true}),
+		SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "cache_expired"}}
+
+	CodeRepositories = &Resource{Model: "CodeRepositoryFilter", Fields: userScoped(
+		Field{Name: "project", Type: String, Scope: true}, Field{Name: "name", Type: String}),
+		SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
+)

@@ -225,7 +225,12 @@ func (tx *Tx) loadRunResources(ctx context.Context, runs []*zen.Run) error {
 	if err != nil {
 		return err
 	}
+	logs, err := tx.logsOf(ctx, "pipeline_run_id", ids)
+	if err != nil {
+		return err
+	}
 	for _, r := range runs {
+		r.Logs = logs[r.ID]
 		if r.UserID != nil {
 			r.User = users[*r.UserID]
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -417,6 +418,63 @@ func TestDeepPagesAndCounts(t *testing.T) {
 		page, err := f.db.ListPipelines(ctx, mustList(t, filter.Pipelines, "size=1"), PipelineScope{ProjectID: f.project.ID})
 		if err != nil || page.Total != 1500 {
 			t.Fatalf("maintained count: %d %v", page.Total, err)
+		}
+	})
+}
+
+// A static pipeline's run follows its steps: running while a step runs,
+// completed when every step of the snapshot finished, failed when one did.
+func TestRunStatusFollowsSteps(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		p := f.pipeline(t, "p")
+		steps := `{"a":{"spec":{"upstream_steps":[]},"config":{"name":"a"}},"b":{"spec":{"upstream_steps":["a"]},"config":{"name":"b"}}}`
+		s, err := f.db.CreateSnapshot(ctx, zen.Snapshot{ProjectID: f.project.ID, PipelineID: p.ID, StackID: &f.stackID, RunNameTemplate: "r",
+			PipelineConfiguration: []byte(`{"name":"p"}`), StepConfigurations: []byte(steps), StepCount: 2}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := f.run(t, s, "r1", zen.StatusInitializing)
+		avs, err := f.db.CreateArtifactVersions(ctx, []NewArtifactVersion{{ArtifactVersion: ArtifactVersion{ProjectID: f.project.ID,
+			ArtifactName: "p::a::output", Type: "DataArtifact", URI: "/tmp/x", Materializer: []byte(`{"module":"m"}`), DataType: []byte(`{"module":"d"}`),
+			SaveType: "step_output"}, Metadata: map[string]json.RawMessage{"size": []byte("2")}}})
+		if err != nil || avs[0].Version != "1" || string(avs[0].RunMetadata["size"]) != "2" {
+			t.Fatalf("artifact version: %+v %v", avs, err)
+		}
+		status := func() string {
+			r, err := f.db.GetRun(ctx, run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Status
+		}
+		a, err := f.db.CreateStep(ctx, NewStepRun{StepRun: StepRun{Name: "a", PipelineRunID: run.ID, Status: zen.StatusRunning}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := status(); got != zen.StatusRunning {
+			t.Fatalf("with a running step: %s", got)
+		}
+		if _, err := f.db.UpdateStep(ctx, a.ID, StepUpdate{Status: ptr(zen.StatusCompleted), Outputs: map[string][]uuid.UUID{"output": {avs[0].ID}}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(); got != zen.StatusRunning {
+			t.Fatalf("one of two steps done: %s", got)
+		}
+		b, err := f.db.CreateStep(ctx, NewStepRun{StepRun: StepRun{Name: "b", PipelineRunID: run.ID, Status: zen.StatusRunning},
+			Inputs: map[string][]uuid.UUID{"x": {avs[0].ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.ParentStepIDs) != 1 || b.ParentStepIDs[0] != a.ID || len(b.Inputs["x"]) != 1 {
+			t.Fatalf("step b: parents %v inputs %v", b.ParentStepIDs, b.Inputs)
+		}
+		if _, err := f.db.UpdateStep(ctx, b.ID, StepUpdate{Status: ptr(zen.StatusFailed)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(); got != zen.StatusFailed {
+			t.Fatalf("a step failed: %s", got)
 		}
 	})
 }

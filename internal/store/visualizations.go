@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -212,79 +211,4 @@ func (db *DB) DeleteCurated(ctx context.Context, id uuid.UUID) error {
 		_, err := tx.exec(ctx, `DELETE FROM curated_visualizations WHERE id = ?`, hexID(id))
 		return err
 	})
-}
-
-// ArtifactVersion is the part of an artifact version zengo keeps so far:
-// enough for curated visualizations to point at.
-type ArtifactVersion struct {
-	ID                uuid.UUID
-	ArtifactID        uuid.UUID
-	ArtifactName      string
-	ArtifactCreated   zen.Time
-	ArtifactUpdated   zen.Time
-	Version           string
-	ProjectID         uuid.UUID
-	UserID            *uuid.UUID
-	Type              string
-	URI               string
-	Materializer      string
-	DataType          string
-	SaveType          string
-	ArtifactStoreID   *uuid.UUID
-	Visualizations    []*zen.ArtifactVisualization
-	Created, Updated  zen.Time
-	HasCustomName     bool
-	RequestedVersion  *string
-	VisualizationReqs []struct{ Type, URI string }
-}
-
-// CreateArtifactVersion stores a version of the artifact named in it
-// (creating the artifact on first use) with its visualizations. A missing
-// version number takes the next one.
-func (db *DB) CreateArtifactVersion(ctx context.Context, av ArtifactVersion) (*ArtifactVersion, error) {
-	err := db.write(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT id, created, updated FROM artifacts WHERE project_id = ? AND name = ?`, hexID(av.ProjectID), av.ArtifactName).
-			Scan(dbID{&av.ArtifactID}, dbTime{&av.ArtifactCreated}, dbTime{&av.ArtifactUpdated})
-		if errors.Is(err, sql.ErrNoRows) {
-			av.ArtifactID, av.ArtifactCreated, av.ArtifactUpdated = uuid.New(), tx.now, tx.now
-			_, err = tx.exec(ctx, `INSERT INTO artifacts (id, name, project_id, has_custom_name, user_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				hexID(av.ArtifactID), av.ArtifactName, hexID(av.ProjectID), av.HasCustomName, hexIDPtr(av.UserID), tx.now.Micros(), tx.now.Micros())
-		}
-		if err != nil {
-			return err
-		}
-		if av.RequestedVersion != nil {
-			av.Version = *av.RequestedVersion
-		} else {
-			var n int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM artifact_versions WHERE artifact_id = ?`, hexID(av.ArtifactID)).Scan(&n); err != nil {
-				return err
-			}
-			av.Version = fmt.Sprint(n + 1)
-		}
-		av.ID, av.Created, av.Updated = uuid.New(), tx.now, tx.now
-		_, err = tx.exec(ctx, `INSERT INTO artifact_versions (id, artifact_id, version, project_id, user_id, type, uri, materializer,
-			data_type, save_type, artifact_store_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			hexID(av.ID), hexID(av.ArtifactID), av.Version, hexID(av.ProjectID), hexIDPtr(av.UserID), av.Type, av.URI, av.Materializer,
-			av.DataType, av.SaveType, hexIDPtr(av.ArtifactStoreID), tx.now.Micros(), tx.now.Micros())
-		if tx.db.dialect.isUniqueViolation(err) {
-			return zen.Errorf(zen.EConflict, "Unable to create artifact version %s: An artifact version with the same version already exists for artifact %s.", av.Version, av.ArtifactName)
-		}
-		if err != nil {
-			return err
-		}
-		for _, req := range av.VisualizationReqs {
-			v := &zen.ArtifactVisualization{ID: uuid.New(), ArtifactVersionID: av.ID, Type: req.Type, URI: req.URI, Created: tx.now, Updated: tx.now}
-			if _, err := tx.exec(ctx, `INSERT INTO artifact_visualizations (id, artifact_version_id, type, uri, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
-				hexID(v.ID), hexID(av.ID), v.Type, v.URI, tx.now.Micros(), tx.now.Micros()); err != nil {
-				return err
-			}
-			av.Visualizations = append(av.Visualizations, v)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &av, nil
 }

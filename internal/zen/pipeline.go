@@ -163,4 +163,22 @@ type Run struct {
 	Snapshot *Snapshot
 	Pipeline *Pipeline
 	Tags     []*Tag
+	Logs     []*Logs
+}
+
+// Logs is a reference to log output that the client wrote to its artifact
+// store, attached to a run or a step.
+type Logs struct {
+	ID               uuid.UUID
+	ProjectID        uuid.UUID
+	UserID           *uuid.UUID
+	URI              *string
+	Source           string
+	ArtifactStoreID  *uuid.UUID
+	LogStoreID       *uuid.UUID
+	PipelineRunID    *uuid.UUID
+	StepRunID        *uuid.UUID
+	HookInvocationID *uuid.UUID
+	Created, Updated Time
+	User             *User
 }

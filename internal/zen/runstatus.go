@@ -44,6 +44,12 @@ func NextRunStatus(current, requested string, isDynamic bool, stepCount int, ste
 	return RunStatusChange{Status: next, InProgress: !IsFinished(next)}, nil
 }
 
+// DeriveRunStatus is a static pipeline run's status after one of its steps
+// changed: the current status read against the steps so far.
+func DeriveRunStatus(current string, stepCount int, steps []string) string {
+	return derivedStatus(current, stepCount, steps)
+}
+
 // derivedStatus computes a static pipeline run's status from the requested
 // one and its steps.
 func derivedStatus(requested string, stepCount int, steps []string) string {

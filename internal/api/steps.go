@@ -1,0 +1,490 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/filter"
+	"zengo/internal/store"
+	"zengo/internal/zen"
+)
+
+// What a running pipeline records: step runs, logs, run metadata.
+
+type stepRequest struct {
+	Project           uuid.UUID         `json:"project" zen:"required"`
+	Name              string            `json:"name" zen:"required,max=255"`
+	Status            string            `json:"status" zen:"required"`
+	PipelineRunID     uuid.UUID         `json:"pipeline_run_id" zen:"required"`
+	StartTime         *zen.Time         `json:"start_time"`
+	EndTime           *zen.Time         `json:"end_time"`
+	CacheKey          *string           `json:"cache_key" zen:"max=255"`
+	CacheExpiresAt    *zen.Time         `json:"cache_expires_at"`
+	CodeHash          *string           `json:"code_hash" zen:"max=255"`
+	Docstring         *string           `json:"docstring"`
+	SourceCode        *string           `json:"source_code"`
+	OriginalStepRunID *uuid.UUID        `json:"original_step_run_id"`
+	Inputs            map[string]idList `json:"inputs"`
+	Outputs           map[string]idList `json:"outputs"`
+	Logs              json.RawMessage   `json:"logs"`
+	ExceptionInfo     json.RawMessage   `json:"exception_info"`
+}
+
+// idList is a list of ids that a client may also send as a single id.
+type idList []uuid.UUID
+
+func (l *idList) UnmarshalJSON(b []byte) error {
+	var one uuid.UUID
+	if json.Unmarshal(b, &one) == nil {
+		*l = idList{one}
+		return nil
+	}
+	var many []uuid.UUID
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*l = many
+	return nil
+}
+
+func idLists(m map[string]idList) map[string][]uuid.UUID {
+	out := make(map[string][]uuid.UUID, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// logsID reads the logs reference of a step request: an id, or a logs
+// object carrying one.
+func logsID(raw json.RawMessage) *uuid.UUID {
+	var id uuid.UUID
+	if json.Unmarshal(raw, &id) == nil {
+		return &id
+	}
+	var obj struct {
+		ID *uuid.UUID `json:"id"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		return obj.ID
+	}
+	return nil
+}
+
+func (s *Server) createStep(r *http.Request) (any, error) {
+	var req stepRequest
+	if err := decodeStepRequest(r, &req); err != nil {
+		return nil, err
+	}
+	if !oneOf(req.Status, zen.ExecutionStatuses) {
+		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "status"}, req.Status, zen.ExecutionStatuses)}}
+	}
+	me := current(r).user
+	step, err := s.db.CreateStep(r.Context(), store.NewStepRun{StepRun: store.StepRun{
+		Name: req.Name, UserID: &me.ID, PipelineRunID: req.PipelineRunID, Status: req.Status, StartTime: req.StartTime,
+		EndTime: req.EndTime, CacheKey: req.CacheKey, CacheExpiresAt: req.CacheExpiresAt, CodeHash: req.CodeHash,
+		Docstring: req.Docstring, SourceCode: req.SourceCode, OriginalStepRunID: req.OriginalStepRunID, ExceptionInfo: req.ExceptionInfo,
+	}, Inputs: idLists(req.Inputs), Outputs: idLists(req.Outputs), LogsID: logsID(req.Logs)})
+	if err != nil {
+		return nil, err
+	}
+	return stepView(step, true), nil
+}
+
+// decodeStepRequest reads a step body. The id maps are decoded separately
+// because their values may be one id or a list.
+func decodeStepRequest(r *http.Request, req *stepRequest) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var loose struct {
+		Inputs  map[string]json.RawMessage `json:"inputs"`
+		Outputs map[string]json.RawMessage `json:"outputs"`
+	}
+	json.Unmarshal(body, &loose)
+	var rest map[string]json.RawMessage
+	if err := json.Unmarshal(body, &rest); err == nil {
+		delete(rest, "inputs")
+		delete(rest, "outputs")
+		if stripped, err := json.Marshal(rest); err == nil {
+			body = stripped
+		}
+	}
+	if err := decodeJSON(body, req); err != nil {
+		return err
+	}
+	var err2 error
+	req.Inputs, err2 = decodeIDMap(loose.Inputs, "inputs")
+	if err2 != nil {
+		return err2
+	}
+	req.Outputs, err2 = decodeIDMap(loose.Outputs, "outputs")
+	return err2
+}
+
+func decodeIDMap(m map[string]json.RawMessage, field string) (map[string]idList, error) {
+	out := make(map[string]idList, len(m))
+	for k, v := range m {
+		var l idList
+		if err := l.UnmarshalJSON(v); err != nil {
+			return nil, &validationError{errs: []fieldError{{typ: "uuid_parsing", loc: []string{"body", field, k},
+				msg: "Input should be a valid UUID", input: string(v)}}}
+		}
+		out[k] = l
+	}
+	return out, nil
+}
+
+type stepUpdate struct {
+	Status        *string         `json:"status"`
+	EndTime       *zen.Time       `json:"end_time"`
+	ExceptionInfo json.RawMessage `json:"exception_info"`
+}
+
+func (s *Server) updateStep(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "step_id")
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	var loose struct {
+		Outputs map[string]json.RawMessage `json:"outputs"`
+	}
+	json.Unmarshal(body, &loose)
+	outputs, err := decodeIDMap(loose.Outputs, "outputs")
+	if err != nil {
+		return nil, err
+	}
+	var rest map[string]json.RawMessage
+	if json.Unmarshal(body, &rest) == nil {
+		delete(rest, "outputs")
+		body, _ = json.Marshal(rest)
+	}
+	var req stepUpdate
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	if req.Status != nil && !oneOf(*req.Status, zen.ExecutionStatuses) {
+		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "status"}, *req.Status, zen.ExecutionStatuses)}}
+	}
+	step, err := s.db.UpdateStep(r.Context(), id, store.StepUpdate{Status: req.Status, EndTime: req.EndTime,
+		Outputs: idLists(outputs), ExceptionInfo: req.ExceptionInfo})
+	if err != nil {
+		return nil, err
+	}
+	return stepView(step, true), nil
+}
+
+// stepHeartbeat records that a step is alive.
+func (s *Server) stepHeartbeat(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "step_id")
+	if err != nil {
+		return nil, err
+	}
+	step, err := s.db.UpdateStep(r.Context(), id, store.StepUpdate{Heartbeat: true})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"id": step.ID, "status": step.Status, "latest_heartbeat": step.LatestHeartbeat}, nil
+}
+
+func (s *Server) getStep() handler { return getByID("step_id", s.db.GetStep, stepView) }
+
+func (s *Server) listSteps() handler {
+	return listOf(filter.Steps, func(r *http.Request, q *listQuery) (*zen.Page[*store.StepRun], error) {
+		project, err := s.scopeProject(r, q.Scope["project"])
+		if err != nil {
+			return nil, err
+		}
+		scope := store.StepScope{ProjectID: project.ID, ScopeUser: q.scopeUser}
+		if v, ok := q.Scope["cache_expired"]; ok && v != "" {
+			b, ok := filter.ParseBool(v)
+			if !ok {
+				return nil, &validationError{errs: []fieldError{{typ: "bool_parsing", loc: []string{"query", "cache_expired"},
+					msg: "Input should be a valid boolean, unable to interpret input", input: v}}}
+			}
+			scope.CacheExpired = &b
+		}
+		if v := r.URL.Query().Get("exclude_retried"); v != "" {
+			scope.ExcludeRetried, _ = filter.ParseBool(v)
+		}
+		return s.db.ListSteps(r.Context(), q.List, scope)
+	}, stepView)
+}
+
+type stepBody struct {
+	Created           zen.Time       `json:"created"`
+	Updated           zen.Time       `json:"updated"`
+	UserID            *uuid.UUID     `json:"user_id"`
+	ProjectID         uuid.UUID      `json:"project_id"`
+	Type              *string        `json:"type"`
+	Status            string         `json:"status"`
+	Version           int            `json:"version"`
+	IsRetriable       bool           `json:"is_retriable"`
+	StartTime         *zen.Time      `json:"start_time"`
+	EndTime           *zen.Time      `json:"end_time"`
+	LatestHeartbeat   *zen.Time      `json:"latest_heartbeat"`
+	ModelVersionID    *uuid.UUID     `json:"model_version_id"`
+	ResourceRequestID *uuid.UUID     `json:"resource_request_id"`
+	Substitutions     map[string]any `json:"substitutions"`
+	HeartbeatThresh   *int           `json:"heartbeat_threshold"`
+}
+
+type stepMetadata struct {
+	Config            json.RawMessage            `json:"config"`
+	Spec              json.RawMessage            `json:"spec"`
+	CacheKey          *string                    `json:"cache_key"`
+	CacheExpiresAt    *zen.Time                  `json:"cache_expires_at"`
+	CodeHash          *string                    `json:"code_hash"`
+	Docstring         *string                    `json:"docstring"`
+	SourceCode        *string                    `json:"source_code"`
+	ExceptionInfo     json.RawMessage            `json:"exception_info"`
+	SnapshotID        *uuid.UUID                 `json:"snapshot_id"`
+	PipelineRunID     uuid.UUID                  `json:"pipeline_run_id"`
+	OriginalStepRunID *uuid.UUID                 `json:"original_step_run_id"`
+	ParentStepIDs     []uuid.UUID                `json:"parent_step_ids"`
+	RunMetadata       map[string]json.RawMessage `json:"run_metadata"`
+}
+
+type stepResources struct {
+	User            *envelope             `json:"user"`
+	LogCollection   []envelope            `json:"log_collection"`
+	ModelVersion    any                   `json:"model_version"`
+	Inputs          map[string][]any      `json:"inputs"`
+	Outputs         map[string][]envelope `json:"outputs"`
+	ResourceRequest any                   `json:"resource_request"`
+}
+
+// stepInput is an input artifact version with how the step got it.
+type stepInput struct {
+	envelope
+	InputType  *string `json:"input_type"`
+	Index      int     `json:"index"`
+	ChunkIndex *int    `json:"chunk_index"`
+	ChunkSize  *int    `json:"chunk_size"`
+}
+
+func stepView(st *store.StepRun, hydrate bool) envelope {
+	var runStart time.Time
+	var stepConfig, spec json.RawMessage
+	var snapshotID *uuid.UUID
+	if st.Run != nil {
+		runStart = st.Run.Created.Std()
+		if st.Run.StartTime != nil {
+			runStart = st.Run.StartTime.Std()
+		}
+		if st.Run.Snapshot != nil {
+			snapshotID = &st.Run.Snapshot.ID
+			stepConfig, spec = stepConfiguration(st.Run.Snapshot.StepConfigurations, st.Name)
+		}
+	}
+	subs := substitutions(runStart)
+	inputs := map[string][]any{}
+	for name, list := range st.Inputs {
+		for _, a := range list {
+			inputs[name] = append(inputs[name], stepInput{envelope: artifactVersionView(a.Version, false), InputType: a.InputType, Index: a.Index})
+		}
+	}
+	outputs := map[string][]envelope{}
+	for name, list := range st.Outputs {
+		for _, a := range list {
+			outputs[name] = append(outputs[name], artifactVersionView(a.Version, false))
+		}
+	}
+	e := envelope{ID: st.ID, Name: named(st.Name),
+		Body: stepBody{Created: st.Created, Updated: st.Updated, UserID: st.UserID, ProjectID: st.ProjectID, Status: st.Status,
+			Version: st.Version, IsRetriable: st.IsRetriable, StartTime: st.StartTime, EndTime: st.EndTime,
+			LatestHeartbeat: st.LatestHeartbeat, Substitutions: subs},
+		Resources: stepResources{User: embeddedUser(st.User), LogCollection: logsViews(st.Logs), Inputs: inputs, Outputs: outputs}}
+	if hydrate {
+		meta := st.RunMetadata
+		if meta == nil {
+			meta = map[string]json.RawMessage{}
+		}
+		e.Metadata = stepMetadata{Config: withSubstitutions(stepConfig, subs), Spec: rawOr(spec, "null"), CacheKey: st.CacheKey,
+			CacheExpiresAt: st.CacheExpiresAt, CodeHash: st.CodeHash, Docstring: st.Docstring, SourceCode: st.SourceCode,
+			ExceptionInfo: rawOr(st.ExceptionInfo, "null"), SnapshotID: snapshotID, PipelineRunID: st.PipelineRunID,
+			OriginalStepRunID: st.OriginalStepRunID, ParentStepIDs: st.ParentStepIDs, RunMetadata: meta}
+	}
+	return e
+}
+
+// stepConfiguration reads one step's config and spec from a snapshot.
+func stepConfiguration(steps json.RawMessage, name string) (config, spec json.RawMessage) {
+	var all map[string]struct {
+		Config json.RawMessage `json:"config"`
+		Spec   json.RawMessage `json:"spec"`
+	}
+	if json.Unmarshal(steps, &all) != nil {
+		return nil, nil
+	}
+	return all[name].Config, all[name].Spec
+}
+
+// withSubstitutions merges the run's substitutions into a configuration's
+// own (its own win).
+func withSubstitutions(config json.RawMessage, subs map[string]any) json.RawMessage {
+	var m map[string]json.RawMessage
+	if len(config) == 0 || json.Unmarshal(config, &m) != nil {
+		m = map[string]json.RawMessage{}
+	}
+	merged := map[string]any{}
+	for k, v := range subs {
+		merged[k] = v
+	}
+	var given map[string]any
+	if json.Unmarshal(m["substitutions"], &given) == nil {
+		for k, v := range given {
+			merged[k] = v
+		}
+	}
+	m["substitutions"], _ = json.Marshal(merged)
+	out, _ := json.Marshal(m)
+	return out
+}
+
+type logsBody struct {
+	Created          zen.Time   `json:"created"`
+	Updated          zen.Time   `json:"updated"`
+	UserID           *uuid.UUID `json:"user_id"`
+	ProjectID        uuid.UUID  `json:"project_id"`
+	URI              *string    `json:"uri"`
+	Source           string     `json:"source"`
+	StepRunID        *uuid.UUID `json:"step_run_id"`
+	PipelineRunID    *uuid.UUID `json:"pipeline_run_id"`
+	ArtifactStoreID  *uuid.UUID `json:"artifact_store_id"`
+	LogStoreID       *uuid.UUID `json:"log_store_id"`
+	HookInvocationID *uuid.UUID `json:"hook_invocation_id"`
+}
+
+type logsMetadata struct {
+	StepRunID        *uuid.UUID `json:"step_run_id"`
+	PipelineRunID    *uuid.UUID `json:"pipeline_run_id"`
+	ArtifactStoreID  *uuid.UUID `json:"artifact_store_id"`
+	LogStoreID       *uuid.UUID `json:"log_store_id"`
+	HookInvocationID *uuid.UUID `json:"hook_invocation_id"`
+}
+
+func logsView(l *zen.Logs, hydrate bool) envelope {
+	e := envelope{ID: l.ID, Body: logsBody{Created: l.Created, Updated: l.Updated, UserID: l.UserID, ProjectID: l.ProjectID, URI: l.URI,
+		Source: l.Source, StepRunID: l.StepRunID, PipelineRunID: l.PipelineRunID, ArtifactStoreID: l.ArtifactStoreID,
+		LogStoreID: l.LogStoreID, HookInvocationID: l.HookInvocationID}}
+	if hydrate {
+		e.Metadata = logsMetadata{StepRunID: l.StepRunID, PipelineRunID: l.PipelineRunID, ArtifactStoreID: l.ArtifactStoreID,
+			LogStoreID: l.LogStoreID, HookInvocationID: l.HookInvocationID}
+		e.Resources = userResources{User: embeddedUser(l.User)}
+	}
+	return e
+}
+
+func logsViews(ls []*zen.Logs) []envelope {
+	out := make([]envelope, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, logsView(l, false))
+	}
+	return out
+}
+
+type logsRequest struct {
+	Project          uuid.UUID  `json:"project" zen:"required"`
+	ID               *uuid.UUID `json:"id"`
+	URI              *string    `json:"uri"`
+	Source           string     `json:"source" zen:"required"`
+	ArtifactStoreID  *uuid.UUID `json:"artifact_store_id"`
+	LogStoreID       *uuid.UUID `json:"log_store_id"`
+	PipelineRunID    *uuid.UUID `json:"pipeline_run_id"`
+	StepRunID        *uuid.UUID `json:"step_run_id"`
+	HookInvocationID *uuid.UUID `json:"hook_invocation_id"`
+}
+
+func (s *Server) createLogs(r *http.Request) (any, error) {
+	var req logsRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	me := current(r).user
+	l := zen.Logs{ProjectID: req.Project, UserID: &me.ID, URI: req.URI, Source: req.Source, ArtifactStoreID: req.ArtifactStoreID,
+		LogStoreID: req.LogStoreID, PipelineRunID: req.PipelineRunID, StepRunID: req.StepRunID, HookInvocationID: req.HookInvocationID}
+	if req.ID != nil {
+		l.ID = *req.ID
+	}
+	out, err := s.db.CreateLogs(r.Context(), l)
+	if err != nil {
+		return nil, err
+	}
+	return logsView(out, true), nil
+}
+
+type logsUpdate struct {
+	PipelineRunID *uuid.UUID `json:"pipeline_run_id"`
+	StepRunID     *uuid.UUID `json:"step_run_id"`
+}
+
+func (s *Server) updateLogs(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "logs_id")
+	if err != nil {
+		return nil, err
+	}
+	var req logsUpdate
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	out, err := s.db.LinkLogs(r.Context(), id, req.PipelineRunID, req.StepRunID)
+	if err != nil {
+		return nil, err
+	}
+	return logsView(out, true), nil
+}
+
+func (s *Server) getLogs() handler { return getByID("logs_id", s.db.GetLogs, logsView) }
+
+type runMetadataRequest struct {
+	Resources []struct {
+		ID   uuid.UUID `json:"id" zen:"required"`
+		Type string    `json:"type" zen:"required"`
+	} `json:"resources" zen:"required"`
+	StackComponentID *uuid.UUID                 `json:"stack_component_id"`
+	Values           map[string]json.RawMessage `json:"values" zen:"required"`
+	Types            map[string]string          `json:"types"`
+}
+
+// addRunMetadata records metadata for runs, steps or artifact versions.
+func (s *Server) addRunMetadata(r *http.Request) (any, error) {
+	var req runMetadataRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	me := current(r).user
+	e := store.RunMetadataEntry{StackComponentID: req.StackComponentID, Values: req.Values, Types: req.Types, UserID: &me.ID}
+	for _, res := range req.Resources {
+		e.Resources = append(e.Resources, struct {
+			ID   uuid.UUID
+			Type string
+		}{res.ID, res.Type})
+	}
+	return nil, s.db.AddRunMetadata(r.Context(), e)
+}
+
+// listCodeRepositories: zengo keeps no code repositories yet, so the list
+// the client asks for before every run is empty (after the usual checks).
+func (s *Server) listCodeRepositories(r *http.Request) (any, error) {
+	q, err := parseListQuery(r, filter.CodeRepositories)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.scopeProject(r, q.Scope["project"]); err != nil {
+		return nil, err
+	}
+	p := &zen.Page[envelope]{PageInfo: zen.PageInfo{Index: q.Page, MaxSize: q.Size, TotalPages: 1}}
+	if q.Page > 1 {
+		return nil, zen.Errorf(zen.EInvalid, "Invalid page %d. The requested page size is %d and there are a total of 0 items for this query. The maximum page value therefore is 1.", q.Page, q.Size)
+	}
+	return pageOf(p, func(e envelope) any { return e }), nil
+}

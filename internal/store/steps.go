@@ -1,0 +1,554 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/filter"
+	"zengo/internal/zen"
+)
+
+// Logs is a log reference (see zen.Logs).
+type Logs = zen.Logs
+
+const logsSelect = `l.id, l.project_id, l.user_id, l.uri, l.source, l.artifact_store_id, l.log_store_id, l.pipeline_run_id,
+	l.step_run_id, l.hook_invocation_id, l.created, l.updated`
+
+func scanLogs(row interface{ Scan(...any) error }) (*Logs, error) {
+	l := &Logs{}
+	err := row.Scan(dbID{&l.ID}, dbID{&l.ProjectID}, dbIDPtr{&l.UserID}, &l.URI, &l.Source, dbIDPtr{&l.ArtifactStoreID},
+		dbIDPtr{&l.LogStoreID}, dbIDPtr{&l.PipelineRunID}, dbIDPtr{&l.StepRunID}, dbIDPtr{&l.HookInvocationID},
+		dbTime{&l.Created}, dbTime{&l.Updated})
+	return l, err
+}
+
+// CreateLogs stores a log reference under the id the client chose.
+func (db *DB) CreateLogs(ctx context.Context, l Logs) (*Logs, error) {
+	var out *Logs
+	err := db.write(ctx, func(tx *Tx) error {
+		if l.ID == uuid.Nil {
+			l.ID = uuid.New()
+		}
+		_, err := tx.exec(ctx, `INSERT INTO logs (id, project_id, user_id, uri, source, artifact_store_id, log_store_id, pipeline_run_id,
+			step_run_id, hook_invocation_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hexID(l.ID), hexID(l.ProjectID), hexIDPtr(l.UserID), l.URI, l.Source, hexIDPtr(l.ArtifactStoreID), hexIDPtr(l.LogStoreID),
+			hexIDPtr(l.PipelineRunID), hexIDPtr(l.StepRunID), hexIDPtr(l.HookInvocationID), tx.now.Micros(), tx.now.Micros())
+		if tx.db.dialect.isUniqueViolation(err) {
+			return zen.Errorf(zen.EConflict, "Unable to create logs with ID '%s': Found existing logs with this ID.", l.ID)
+		}
+		if err != nil {
+			return err
+		}
+		out, err = tx.getLogs(ctx, l.ID)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) getLogs(ctx context.Context, id uuid.UUID) (*Logs, error) {
+	l, err := scanLogs(tx.queryRow(ctx, `SELECT `+logsSelect+` FROM logs l WHERE l.id = ?`, hexID(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get logs with ID '%s': No logs with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	users, err := tx.usersByID(ctx, uniqueIDs(l.UserID))
+	if err == nil && l.UserID != nil {
+		l.User = users[*l.UserID]
+	}
+	return l, err
+}
+
+// GetLogs finds a log reference.
+func (db *DB) GetLogs(ctx context.Context, id uuid.UUID) (*Logs, error) {
+	var out *Logs
+	err := db.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.getLogs(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// LinkLogs attaches a log reference to a run and/or a step.
+func (db *DB) LinkLogs(ctx context.Context, id uuid.UUID, runID, stepID *uuid.UUID) (*Logs, error) {
+	var out *Logs
+	err := db.write(ctx, func(tx *Tx) error {
+		if _, err := tx.getLogs(ctx, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE logs SET pipeline_run_id = COALESCE(?, pipeline_run_id), step_run_id = COALESCE(?, step_run_id),
+			updated = ? WHERE id = ?`, hexIDPtr(runID), hexIDPtr(stepID), tx.now.Micros(), hexID(id)); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.getLogs(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// logsOf loads the log references of many runs or steps.
+func (tx *Tx) logsOf(ctx context.Context, column string, ids []uuid.UUID) (map[uuid.UUID][]*Logs, error) {
+	out := map[uuid.UUID][]*Logs{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT `+logsSelect+` FROM logs l WHERE l.`+column+` IN (`+placeholders(len(ids))+`) ORDER BY l.created, l.id`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l, err := scanLogs(rows)
+		if err != nil {
+			return nil, err
+		}
+		key := l.PipelineRunID
+		if column == "step_run_id" {
+			key = l.StepRunID
+		}
+		out[*key] = append(out[*key], l)
+	}
+	return out, rows.Err()
+}
+
+// StepRun is one execution of one step of a run.
+type StepRun struct {
+	ID                uuid.UUID
+	Name              string
+	ProjectID         uuid.UUID
+	UserID            *uuid.UUID
+	PipelineRunID     uuid.UUID
+	Status            string
+	StartTime         *zen.Time
+	EndTime           *zen.Time
+	CacheKey          *string
+	CacheExpiresAt    *zen.Time
+	CodeHash          *string
+	Docstring         *string
+	SourceCode        *string
+	OriginalStepRunID *uuid.UUID
+	ExceptionInfo     json.RawMessage
+	Version           int
+	IsRetriable       bool
+	LatestHeartbeat   *zen.Time
+	Created, Updated  zen.Time
+
+	// Loaded with the step.
+	User          *zen.User
+	Run           *zen.Run
+	ParentStepIDs []uuid.UUID
+	Inputs        map[string][]StepArtifact
+	Outputs       map[string][]StepArtifact
+	Logs          []*Logs
+	RunMetadata   map[string]json.RawMessage
+}
+
+// StepArtifact is an input or output of a step.
+type StepArtifact struct {
+	Version   *ArtifactVersion
+	InputType *string
+	Index     int
+}
+
+const stepSelect = `st.id, st.name, st.project_id, st.user_id, st.pipeline_run_id, st.status, st.start_time, st.end_time, st.cache_key,
+	st.cache_expires_at, st.code_hash, st.docstring, st.source_code, st.original_step_run_id, st.exception_info, st.version,
+	st.is_retriable, st.latest_heartbeat, st.created, st.updated`
+
+func scanStep(row interface{ Scan(...any) error }) (*StepRun, error) {
+	s := &StepRun{}
+	err := row.Scan(dbID{&s.ID}, &s.Name, dbID{&s.ProjectID}, dbIDPtr{&s.UserID}, dbID{&s.PipelineRunID}, &s.Status,
+		dbTimePtr{&s.StartTime}, dbTimePtr{&s.EndTime}, &s.CacheKey, dbTimePtr{&s.CacheExpiresAt}, &s.CodeHash, &s.Docstring,
+		&s.SourceCode, dbIDPtr{&s.OriginalStepRunID}, dbJSON{&s.ExceptionInfo, "null"}, &s.Version, &s.IsRetriable,
+		dbTimePtr{&s.LatestHeartbeat}, dbTime{&s.Created}, dbTime{&s.Updated})
+	return s, err
+}
+
+// NewStepRun is what creating a step stores.
+type NewStepRun struct {
+	StepRun
+	Inputs  map[string][]uuid.UUID
+	Outputs map[string][]uuid.UUID
+	LogsID  *uuid.UUID
+}
+
+// CreateStep records a step of a run, links its inputs (and, for a cached
+// step, its outputs) and its logs, and moves the run's status along.
+func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) {
+	var out *StepRun
+	err := db.write(ctx, func(tx *Tx) error {
+		s := req.StepRun
+		run, err := tx.getRun(ctx, s.PipelineRunID)
+		if err != nil {
+			return err
+		}
+		s.ID, s.ProjectID = uuid.New(), run.ProjectID
+		if s.Version == 0 {
+			s.Version = 1
+		}
+		_, err = tx.exec(ctx, `INSERT INTO step_runs (id, name, project_id, user_id, pipeline_run_id, status, start_time, end_time,
+			cache_key, cache_expires_at, code_hash, docstring, source_code, original_step_run_id, exception_info, version, is_retriable,
+			created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hexID(s.ID), s.Name, hexID(s.ProjectID), hexIDPtr(s.UserID), hexID(s.PipelineRunID), s.Status, timePtr(s.StartTime),
+			timePtr(s.EndTime), s.CacheKey, timePtr(s.CacheExpiresAt), s.CodeHash, s.Docstring, s.SourceCode, hexIDPtr(s.OriginalStepRunID),
+			nullableJSON(s.ExceptionInfo), s.Version, s.IsRetriable, tx.now.Micros(), tx.now.Micros())
+		if err != nil {
+			return err
+		}
+		if err := tx.linkStepArtifacts(ctx, s.ID, "input", req.Inputs); err != nil {
+			return err
+		}
+		if err := tx.linkStepArtifacts(ctx, s.ID, "output", req.Outputs); err != nil {
+			return err
+		}
+		if req.LogsID != nil {
+			if _, err := tx.exec(ctx, `UPDATE logs SET step_run_id = ?, updated = ? WHERE id = ?`, hexID(s.ID), tx.now.Micros(), hexID(*req.LogsID)); err != nil {
+				return err
+			}
+		}
+		if err := tx.refreshRunStatus(ctx, run); err != nil {
+			return err
+		}
+		out, err = tx.getStep(ctx, s.ID)
+		return err
+	})
+	return out, err
+}
+
+// linkStepArtifacts records a step's inputs or outputs.
+func (tx *Tx) linkStepArtifacts(ctx context.Context, stepID uuid.UUID, direction string, byName map[string][]uuid.UUID) error {
+	names := make([]string, 0, len(byName))
+	for name := range byName {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for i, avID := range byName[name] {
+			var inputType any
+			if direction == "input" {
+				inputType = "step_output"
+			}
+			_, err := tx.exec(ctx, tx.db.dialect.insertIgnore("step_run_artifacts (step_run_id, artifact_version_id, direction, name, position, input_type)",
+				"(?, ?, ?, ?, ?, ?)"), hexID(stepID), hexID(avID), direction, name, i, inputType)
+			if err != nil {
+				if isForeignKeyViolation(err) {
+					return zen.NotFound("Unable to get artifact version with ID '%s': No artifact version with this ID found", avID)
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func isForeignKeyViolation(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"FOREIGN KEY constraint failed", "violates foreign key constraint", "a foreign key constraint fails"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// StepUpdate carries a step update.
+type StepUpdate struct {
+	Status        *string
+	EndTime       *zen.Time
+	Outputs       map[string][]uuid.UUID
+	ExceptionInfo json.RawMessage
+	Heartbeat     bool
+}
+
+// UpdateStep changes a step and moves its run's status along.
+func (db *DB) UpdateStep(ctx context.Context, id uuid.UUID, up StepUpdate) (*StepRun, error) {
+	var out *StepRun
+	err := db.write(ctx, func(tx *Tx) error {
+		s, err := tx.getStep(ctx, id)
+		if err != nil {
+			return err
+		}
+		var set conditions
+		if up.Status != nil {
+			set.addSQL("status = ?", *up.Status)
+		}
+		if up.EndTime != nil {
+			set.addSQL("end_time = ?", up.EndTime.Micros())
+		}
+		if up.ExceptionInfo != nil {
+			set.addSQL("exception_info = ?", nullableJSON(up.ExceptionInfo))
+		}
+		if up.Heartbeat {
+			set.addSQL("latest_heartbeat = ?", tx.now.Micros())
+		}
+		set.addSQL("updated = ?", tx.now.Micros())
+		if _, err := tx.exec(ctx, "UPDATE step_runs SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+			return err
+		}
+		if err := tx.linkStepArtifacts(ctx, id, "output", up.Outputs); err != nil {
+			return err
+		}
+		if up.Status != nil {
+			if err := tx.refreshRunStatus(ctx, s.Run); err != nil {
+				return err
+			}
+		}
+		out, err = tx.getStep(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// refreshRunStatus derives a static pipeline's run status from its steps,
+// as the reference does after every step change: the client never reports
+// a run as completed itself.
+func (tx *Tx) refreshRunStatus(ctx context.Context, run *zen.Run) error {
+	if zen.IsFinished(run.Status) || run.Snapshot == nil || run.Snapshot.IsDynamic {
+		return nil
+	}
+	rows, err := tx.query(ctx, `SELECT status FROM step_runs WHERE pipeline_run_id = ? AND status <> 'retried'`, hexID(run.ID))
+	if err != nil {
+		return err
+	}
+	var statuses []string
+	for rows.Next() {
+		var st string
+		if err := rows.Scan(&st); err != nil {
+			rows.Close()
+			return err
+		}
+		statuses = append(statuses, st)
+	}
+	rows.Close()
+	next := zen.DeriveRunStatus(run.Status, run.Snapshot.StepCount, statuses)
+	if next == run.Status {
+		return nil
+	}
+	end := any(nil)
+	if zen.IsFinished(next) {
+		end = tx.now.Micros()
+	}
+	_, err = tx.exec(ctx, `UPDATE pipeline_runs SET status = ?, in_progress = ?, end_time = COALESCE(end_time, ?), updated = ? WHERE id = ?`,
+		next, !zen.IsFinished(next), end, tx.now.Micros(), hexID(run.ID))
+	return err
+}
+
+// GetStep finds a step with its run, artifacts and logs.
+func (db *DB) GetStep(ctx context.Context, id uuid.UUID) (*StepRun, error) {
+	var out *StepRun
+	err := db.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.getStep(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) getStep(ctx context.Context, id uuid.UUID) (*StepRun, error) {
+	s, err := scanStep(tx.queryRow(ctx, `SELECT `+stepSelect+` FROM step_runs st WHERE st.id = ?`, hexID(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get step run with ID '%s': No step run with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, tx.loadStepResources(ctx, []*StepRun{s})
+}
+
+// loadStepResources fills runs, users, parents, artifacts and logs of many
+// steps with a fixed number of queries.
+func (tx *Tx) loadStepResources(ctx context.Context, steps []*StepRun) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(steps))
+	var runIDs, userIDs []*uuid.UUID
+	for i, s := range steps {
+		ids[i] = s.ID
+		runIDs = append(runIDs, &s.PipelineRunID)
+		userIDs = append(userIDs, s.UserID)
+		s.Inputs, s.Outputs = map[string][]StepArtifact{}, map[string][]StepArtifact{}
+	}
+	runs, err := byIDs(ctx, tx, `SELECT `+runSelect+` FROM pipeline_runs r WHERE r.id`, uniqueIDs(runIDs...),
+		func(r interface{ Scan(...any) error }) (*zen.Run, error) { return scanRun(r) }, func(r *zen.Run) uuid.UUID { return r.ID })
+	if err != nil {
+		return err
+	}
+	runList := make([]*zen.Run, 0, len(runs))
+	for _, r := range runs {
+		runList = append(runList, r)
+	}
+	if err := tx.loadRunResources(ctx, runList); err != nil {
+		return err
+	}
+	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
+	if err != nil {
+		return err
+	}
+	// Artifacts of all the steps, then the versions they name.
+	rows, err := tx.query(ctx, `SELECT step_run_id, artifact_version_id, direction, name, position, input_type FROM step_run_artifacts
+		WHERE step_run_id IN (`+placeholders(len(ids))+`) ORDER BY name, position`, idArgs(ids)...)
+	if err != nil {
+		return err
+	}
+	type link struct {
+		step, version   uuid.UUID
+		direction, name string
+		position        int
+		inputType       *string
+	}
+	var links []link
+	var versionIDs []*uuid.UUID
+	for rows.Next() {
+		var l link
+		if err := rows.Scan(dbID{&l.step}, dbID{&l.version}, &l.direction, &l.name, &l.position, &l.inputType); err != nil {
+			rows.Close()
+			return err
+		}
+		links = append(links, l)
+		v := l.version
+		versionIDs = append(versionIDs, &v)
+	}
+	rows.Close()
+	versions, err := tx.artifactVersionsByID(ctx, uniqueIDs(versionIDs...))
+	if err != nil {
+		return err
+	}
+	byID := make(map[uuid.UUID]*StepRun, len(steps))
+	for _, s := range steps {
+		byID[s.ID] = s
+	}
+	for _, l := range links {
+		s, v := byID[l.step], versions[l.version]
+		if s == nil || v == nil {
+			continue
+		}
+		a := StepArtifact{Version: v, InputType: l.inputType, Index: l.position}
+		if l.direction == "input" {
+			s.Inputs[l.name] = append(s.Inputs[l.name], a)
+		} else {
+			s.Outputs[l.name] = append(s.Outputs[l.name], a)
+		}
+	}
+	logs, err := tx.logsOf(ctx, "step_run_id", ids)
+	if err != nil {
+		return err
+	}
+	meta, err := tx.runMetadataOf(ctx, "step_run", ids)
+	if err != nil {
+		return err
+	}
+	// Parents: the steps of the same run named among this step's upstream
+	// steps in the snapshot.
+	siblings, err := tx.query(ctx, `SELECT st.id, st.name, st.pipeline_run_id FROM step_runs st WHERE st.pipeline_run_id IN (`+
+		placeholders(len(runs))+`) ORDER BY st.created`, idArgs(keysOf(runs))...)
+	if err != nil {
+		return err
+	}
+	stepIDsByRunAndName := map[uuid.UUID]map[string]uuid.UUID{}
+	for siblings.Next() {
+		var id, runID uuid.UUID
+		var name string
+		if err := siblings.Scan(dbID{&id}, &name, dbID{&runID}); err != nil {
+			siblings.Close()
+			return err
+		}
+		if stepIDsByRunAndName[runID] == nil {
+			stepIDsByRunAndName[runID] = map[string]uuid.UUID{}
+		}
+		stepIDsByRunAndName[runID][name] = id
+	}
+	siblings.Close()
+	for _, s := range steps {
+		s.Run = runs[s.PipelineRunID]
+		if s.UserID != nil {
+			s.User = users[*s.UserID]
+		}
+		s.Logs, s.RunMetadata = logs[s.ID], meta[s.ID]
+		s.ParentStepIDs = []uuid.UUID{}
+		if s.Run != nil && s.Run.Snapshot != nil {
+			for _, up := range upstreamSteps(s.Run.Snapshot.StepConfigurations, s.Name) {
+				if id, ok := stepIDsByRunAndName[s.PipelineRunID][up]; ok {
+					s.ParentStepIDs = append(s.ParentStepIDs, id)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func keysOf[V any](m map[uuid.UUID]V) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// upstreamSteps reads a step's upstream step names from a snapshot's step
+// configurations.
+func upstreamSteps(stepConfigurations json.RawMessage, name string) []string {
+	var steps map[string]struct {
+		Spec struct {
+			UpstreamSteps []string `json:"upstream_steps"`
+		} `json:"spec"`
+	}
+	if json.Unmarshal(stepConfigurations, &steps) != nil {
+		return nil
+	}
+	return steps[name].Spec.UpstreamSteps
+}
+
+var stepFilterColumns = func() map[string]column {
+	cols := baseColumns("st")
+	cols["name"] = column{expr: "st.name", typ: filter.String}
+	cols["status"] = column{expr: "st.status", typ: filter.String}
+	cols["cache_key"] = column{expr: "st.cache_key", typ: filter.String, nullable: true}
+	cols["code_hash"] = column{expr: "st.code_hash", typ: filter.String, nullable: true}
+	cols["pipeline_run_id"] = column{expr: "st.pipeline_run_id", typ: filter.UUID}
+	cols["original_step_run_id"] = column{expr: "st.original_step_run_id", typ: filter.UUID, nullable: true}
+	cols["start_time"] = column{expr: "st.start_time", typ: filter.Datetime, nullable: true}
+	cols["end_time"] = column{expr: "st.end_time", typ: filter.Datetime, nullable: true}
+	return cols
+}()
+
+// StepScope holds the always-applied parts of a step list.
+type StepScope struct {
+	ProjectID uuid.UUID
+	ScopeUser *uuid.UUID
+	// CacheExpired, when set, keeps steps whose cache has (true) or has
+	// not (false) expired.
+	CacheExpired *bool
+	// ExcludeRetried leaves out steps that were retried.
+	ExcludeRetried bool
+}
+
+// ListSteps lists a project's step runs.
+func (db *DB) ListSteps(ctx context.Context, l *filter.List, scope StepScope) (*zen.Page[*StepRun], error) {
+	spec := &listSpec{from: "step_runs st", alias: "st", columns: stepFilterColumns,
+		custom:   db.dialect.userScopedCustom("st.user_id", nil),
+		sortKeys: map[string]sortKey{"user": userSortKey("st.user_id")}}
+	where := []clause{{"st.project_id = ?", []any{hexID(scope.ProjectID)}}}
+	where = append(where, scopeUserClause("st.user_id", scope.ScopeUser)...)
+	if scope.CacheExpired != nil {
+		now := db.Now().UnixMicro()
+		if *scope.CacheExpired {
+			where = append(where, clause{"(st.cache_expires_at IS NOT NULL AND st.cache_expires_at < ?)", []any{now}})
+		} else {
+			where = append(where, clause{"(st.cache_expires_at IS NULL OR st.cache_expires_at >= ?)", []any{now}})
+		}
+	}
+	if scope.ExcludeRetried {
+		where = append(where, clause{"st.status <> 'retried'", nil})
+	}
+	return listRows(ctx, db, spec, l, where, stepSelect, func(r interface{ Scan(...any) error }) (*StepRun, error) { return scanStep(r) },
+		func(ctx context.Context, tx *Tx, steps []*StepRun) error { return tx.loadStepResources(ctx, steps) })
+}
