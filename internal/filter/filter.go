@@ -534,3 +534,7 @@ var opEnumName = map[Op]string{
 	StartsWith: "STARTSWITH", EndsWith: "ENDSWITH", OneOf: "ONEOF", NotOneOf: "NOT_ONEOF",
 	GT: "GT", GTE: "GTE", LT: "LT", LTE: "LTE", In: "IN", IsNull: "IS_NULL", IsNotNull: "IS_NOT_NULL",
 }
+
+// AllowedOps lists the operators a field type takes, in the reference's
+// order.
+func AllowedOps(t Type) []Op { return allowedOps[t] }
