@@ -325,6 +325,9 @@ func (s *Server) apiToken(r *http.Request) (any, error) {
 	if tokenType == "workload" && len(scopes) == 0 {
 		return nil, zen.Errorf(zen.EInvalid, "Workload API tokens must be scoped to a schedule, pipeline run or deployment.")
 	}
+	if err := s.checkWorkloadScope(r, scopes); err != nil {
+		return nil, err
+	}
 	lifetime := s.cfg.GenericTokenLifetime
 	if expiresIn != 0 {
 		lifetime = time.Duration(expiresIn) * time.Second
@@ -352,4 +355,28 @@ func (s *Server) apiToken(r *http.Request) (any, error) {
 		claims.DeploymentID = id.String()
 	}
 	return auth.Sign(claims, s.secret)
+}
+
+// checkWorkloadScope refuses tokens for runs that do not exist or have
+// finished, and for schedules and deployments (zengo keeps none yet).
+func (s *Server) checkWorkloadScope(r *http.Request, scopes map[string]*uuid.UUID) error {
+	if id := scopes["schedule_id"]; id != nil {
+		return zen.Errorf(zen.EInvalid, "Schedule %s does not exist and API tokens cannot be generated for non-existent schedules for security reasons.", id)
+	}
+	if id := scopes["deployment_id"]; id != nil {
+		return zen.Errorf(zen.EInvalid, "Deployment %s does not exist and API tokens cannot be generated for non-existent deployments for security reasons.", id)
+	}
+	if id := scopes["pipeline_run_id"]; id != nil {
+		run, err := s.db.GetRun(r.Context(), *id)
+		if zen.IsNotFound(err) {
+			return zen.Errorf(zen.EInvalid, "Pipeline run %s does not exist and API tokens cannot be generated for non-existent pipeline runs for security reasons.", id)
+		}
+		if err != nil {
+			return err
+		}
+		if !run.InProgress {
+			return zen.Errorf(zen.EInvalid, "The execution of pipeline run %s has already concluded and API tokens can no longer be generated for it for security reasons.", id)
+		}
+	}
+	return nil
 }
