@@ -39,3 +39,20 @@ compat-report: build venv
 
 clean:
 	rm -rf bin
+
+# --- Benchmarks (bench/README.md) ---
+.PHONY: bench-compare bench-scale bench-test
+
+# zengo against the reference ZenML 0.98.0 server on the same data and requests.
+# Tune with BENCH_PIPELINES, BENCH_TAGS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_DURATION, ...
+bench-compare: build
+	ZENGO_BIN=$(CURDIR)/$(BIN) BENCH_VENV=$(VENV) $(GO) run ./bench/cmd/compare
+
+# zengo alone at SCALE_SIZES pipelines (default 100000,1000000) on SQLite, and on
+# PostgreSQL when ZENGO_BENCH_POSTGRES_URL is set.
+bench-scale: build
+	ZENGO_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/scale
+
+# Unit tests of the benchmark tools.
+bench-test:
+	$(GO) test -count=1 ./bench/...

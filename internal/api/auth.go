@@ -62,6 +62,7 @@ func (s *Server) authed(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
+		s.touchActivity(r)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
 	})
 }
@@ -227,7 +228,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.db.TouchUserActivity(r.Context())
+	s.touchActivity(r)
 
 	now := s.cfg.Now()
 	claims := auth.Claims{Subject: p.user.ID.String(), Issuer: s.serverID.String(), Audience: s.serverID.String(), IssuedAt: auth.UnixSeconds(now)}
@@ -379,4 +380,21 @@ func (s *Server) checkWorkloadScope(r *http.Request, scopes map[string]*uuid.UUI
 		}
 	}
 	return nil
+}
+
+// activityInterval is how often a process records user activity, as the
+// reference does (at most every 30 seconds).
+const activityInterval = 30 * time.Second
+
+// touchActivity records user activity, at most once per interval per
+// process, so that authenticated requests do not each cost a write.
+func (s *Server) touchActivity(r *http.Request) {
+	now := s.cfg.Now().UnixNano()
+	last := s.lastActivity.Load()
+	if now-last < int64(activityInterval) || !s.lastActivity.CompareAndSwap(last, now) {
+		return
+	}
+	if err := s.db.TouchUserActivity(r.Context()); err != nil {
+		logger(r).Warn("record user activity", "err", err)
+	}
 }

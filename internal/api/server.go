@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,6 +50,8 @@ type Server struct {
 	serverID uuid.UUID
 	secret   []byte
 	handler  http.Handler
+	// lastActivity is when this process last recorded user activity.
+	lastActivity atomic.Int64
 }
 
 // NewServer builds the API over an initialised store.

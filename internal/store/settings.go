@@ -75,12 +75,12 @@ func (db *DB) UpdateSettings(ctx context.Context, up SettingsUpdate) error {
 	})
 }
 
-// TouchUserActivity records that a user did something, at most once a
-// minute, as the reference's last_user_activity does.
+// TouchUserActivity records that a user did something (the settings'
+// last_user_activity); callers throttle it.
 func (db *DB) TouchUserActivity(ctx context.Context) error {
 	return db.write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `UPDATE server_settings SET last_user_activity = ? WHERE id = 1 AND last_user_activity < ?`,
-			tx.now.Micros(), tx.now.Micros()-int64(time.Minute/time.Microsecond))
+			tx.now.Micros(), tx.now.Micros())
 		return err
 	})
 }
