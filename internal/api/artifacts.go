@@ -55,8 +55,7 @@ func sourceObject(raw json.RawMessage) json.RawMessage {
 
 func (req artifactVersionRequest) toStore(userID uuid.UUID) (store.NewArtifactVersion, error) {
 	if req.ArtifactName == nil {
-		return store.NewArtifactVersion{}, &validationError{errs: []fieldError{{typ: "value_error", loc: []string{"body"},
-			msg: "Value error, Either `artifact_name` or `artifact_id` must be provided.", input: map[string]any{}}}}
+		return store.NewArtifactVersion{}, valueErrors([]string{"body"}, "Either `artifact_name` or `artifact_id` must be provided.", map[string]any{})
 	}
 	nv := store.NewArtifactVersion{ArtifactVersion: store.ArtifactVersion{
 		ProjectID: req.Project, ArtifactName: *req.ArtifactName, HasCustomName: req.HasCustomName, UserID: &userID,

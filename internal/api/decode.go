@@ -452,3 +452,14 @@ func rewrapBatchError(err error) error {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// valueErrorAt is pydantic's entry for a validator that raised ValueError.
+func valueErrorAt(loc []string, msg string, input any) fieldError {
+	return fieldError{typ: "value_error", loc: loc, msg: "Value error, " + msg, input: input,
+		ctx: "{'error': ValueError(" + zen.PyRepr(msg) + ")}"}
+}
+
+// valueErrors is a 422 with one validator error.
+func valueErrors(loc []string, msg string, input any) *validationError {
+	return &validationError{errs: []fieldError{valueErrorAt(loc, msg, input)}}
+}

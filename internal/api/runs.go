@@ -45,7 +45,7 @@ func snapshotName(raw json.RawMessage) (*string, error) {
 		return nil, nil
 	}
 	bad := func(msg string) error {
-		return &validationError{errs: []fieldError{{typ: "value_error", loc: []string{"body", "name"}, msg: "Value error, " + msg, input: string(raw)}}}
+		return valueErrors([]string{"body", "name"}, msg, string(raw))
 	}
 	if string(raw) == "true" {
 		return nil, bad("Snapshot name cannot be `True`.")
@@ -162,10 +162,10 @@ func (s *Server) getOrCreateRun(r *http.Request) (any, error) {
 		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "status"}, req.Status, zen.ExecutionStatuses)}}
 	}
 	if req.Status != zen.StatusInitializing && req.Status != zen.StatusRunning {
-		return nil, &validationError{errs: []fieldError{{typ: "value_error", loc: []string{"body"}, msg: "Value error, Run must be started in the initializing or running state.", input: map[string]any{}}}}
+		return nil, valueErrors([]string{"body"}, "Run must be started in the initializing or running state.", map[string]any{})
 	}
 	if (req.ParentRunID == nil) != (req.ChildKey == nil) {
-		return nil, &validationError{errs: []fieldError{{typ: "value_error", loc: []string{"body"}, msg: "Value error, `parent_run_id` and `child_key` must be set together.", input: map[string]any{}}}}
+		return nil, valueErrors([]string{"body"}, "`parent_run_id` and `child_key` must be set together.", map[string]any{})
 	}
 	project, err := s.scopeProject(r, req.Project.String())
 	if err != nil {

@@ -48,9 +48,7 @@ func checkTagFields(name, color *string) error {
 	var errs []fieldError
 	if name != nil {
 		if _, err := uuid.Parse(*name); err == nil {
-			errs = append(errs, fieldError{typ: "value_error", loc: []string{"body", "name"},
-				msg: "Value error, Tag names cannot be UUIDs or strings that can be converted to UUIDs.", input: *name,
-				ctx: "{'error': ValueError('Tag names cannot be UUIDs or strings that can be converted to UUIDs.')}"})
+			errs = append(errs, valueErrorAt([]string{"body", "name"}, "Tag names cannot be UUIDs or strings that can be converted to UUIDs.", *name))
 		}
 	}
 	if color != nil && !oneOf(*color, zen.TagColors) {

@@ -53,7 +53,7 @@ func (u *userUpdate) emailRule() error {
 		u.EmailOptedIn = &t
 	}
 	if u.EmailOptedIn != nil && *u.EmailOptedIn && u.Email == nil {
-		return &filter.ModelError{Model: "UserUpdate", Msg: "Please provide an email, when you are opting-in with your email."}
+		return valueErrors([]string{"body"}, "Please provide an email, when you are opting-in with your email.", map[string]any{})
 	}
 	return nil
 }

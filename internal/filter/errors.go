@@ -41,29 +41,45 @@ func (e ParamErrors) Error() string {
 // ModelError is a filter value the reference's filter model rejects: a 422
 // `{"detail": ["ValueError", msg]}` carrying pydantic's rendering.
 type ModelError struct {
-	Model string
-	Field string // location line; empty for whole-model validators
-	Msg   string
-	Input string
+	Model   string
+	Entries []ModelEntry
+}
+
+// ModelEntry is one error of a model: its location line (empty for the
+// whole model), message and the input pydantic shows.
+type ModelEntry struct {
+	Field     string
+	Msg       string
+	Input     string // Python repr; empty means the model's input dict
+	InputType string
 }
 
 func (e *ModelError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "1 validation error for %s\n", e.Model)
-	if e.Field != "" {
-		fmt.Fprintf(&b, "%s\n", e.Field)
+	if len(e.Entries) == 1 {
+		fmt.Fprintf(&b, "1 validation error for %s\n", e.Model)
+	} else {
+		fmt.Fprintf(&b, "%d validation errors for %s\n", len(e.Entries), e.Model)
 	}
-	input := "{...}, input_type=dict"
-	if e.Field != "" {
-		input = zen.PyRepr(e.Input) + ", input_type=str"
+	for i, en := range e.Entries {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if en.Field != "" {
+			fmt.Fprintf(&b, "%s\n", en.Field)
+		}
+		input, typ := en.Input, en.InputType
+		if input == "" {
+			input, typ = "{...}", "dict"
+		}
+		fmt.Fprintf(&b, "  Value error, %s [type=value_error, input_value=%s, input_type=%s]\n    For further information visit https://errors.pydantic.dev/2.12/v/value_error", en.Msg, input, typ)
 	}
-	fmt.Fprintf(&b, "  Value error, %s [type=value_error, input_value=%s]\n    For further information visit https://errors.pydantic.dev/2.12/v/value_error", e.Msg, input)
 	return b.String()
 }
 
 func (r *Resource) modelError(err error) error {
 	if ve, ok := err.(*valueError); ok {
-		return &ModelError{Model: r.Model, Field: ve.field, Msg: ve.msg, Input: ve.input}
+		return &ModelError{Model: r.Model, Entries: ve.entries}
 	}
 	return err
 }

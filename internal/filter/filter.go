@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ const (
 	Int
 	Bool
 	Float
+	// PlainBool is a boolean query parameter that takes no operators.
+	PlainBool
+	// Literal values are compared as written: no operator, no checks.
+	Literal
 )
 
 // Op is a filter operator as written on the wire ("equals", "contains", ...).
@@ -70,6 +75,8 @@ var allowedOps = map[Type][]Op{
 	Bool:     {Equals, NotEquals, IsNull, IsNotNull},
 }
 
+func init() { allowedOps[PlainBool] = []Op{Equals} }
+
 // Field is one filterable query parameter of a resource.
 type Field struct {
 	Name string
@@ -81,6 +88,13 @@ type Field struct {
 	// narrow the list, whatever the logical operator. Parse leaves their
 	// raw value in List.Scope for the caller to resolve.
 	Scope bool
+	// Custom fields are matched through a related table (user, tags, ...).
+	// The reference validates them only when it builds the query, so their
+	// errors come after every other check, under the name of the inner
+	// filter model, or as a 400 for malformed values.
+	Custom bool
+	// Schema is the reference's table class, named in some messages.
+	Schema string
 	// Fixed fields are conditions that are always AND-ed with the rest,
 	// whatever the logical operator (pipelines' latest_run_status). They
 	// land in List.Fixed. An empty value turns them off.
@@ -233,25 +247,31 @@ func Parse(q url.Values, r *Resource, opts ParseOptions) (*List, error) {
 			perr = append(perr, ParamError{Type: "enum", Loc: "logical_operator", Msg: "Input should be 'or' or 'and'", Input: v, Ctx: `{'expected': "'or' or 'and'"}`})
 		}
 	}
+	// Plain boolean fields are typed parameters too: no operators.
+	for _, f := range r.Fields {
+		if f.Type != PlainBool {
+			continue
+		}
+		if v, ok := last(q, f.Name); ok {
+			b, okb := ParseBool(v)
+			if !okb {
+				perr = append(perr, ParamError{Type: "bool_parsing", Loc: f.Name, Msg: "Input should be a valid boolean, unable to interpret input", Input: v})
+				continue
+			}
+			l.Conditions = append(l.Conditions, Condition{Field: f.Name, Op: Equals, Value: b, Raw: v, Text: v})
+		}
+	}
 	if len(perr) > 0 {
 		return nil, perr
 	}
 
-	sortBy := "created"
-	if v, ok := last(q, "sort_by"); ok {
-		sortBy = v
-	}
-	if err := l.setSort(r, sortBy); err != nil {
-		return nil, err
-	}
-
-	// A value that validates but cannot be used (a non-numeric value for a
-	// numeric comparison) fails later on the reference, at query time, so it
-	// is reported only when every value has validated.
+	// Errors that the reference only finds while building the query (bad
+	// operands of custom filters, non-numeric comparisons) are reported
+	// after every value has validated.
 	var queryErr error
 	for _, f := range r.Fields {
 		raw, ok := q[f.Name]
-		if !ok {
+		if !ok || f.Type == PlainBool {
 			continue
 		}
 		if f.Single || f.Scope {
@@ -272,13 +292,13 @@ func Parse(q url.Values, r *Resource, opts ParseOptions) (*List, error) {
 		}
 		for _, v := range raw {
 			c, err := ParseCondition(f, v)
-			if _, late := err.(*zen.Error); late {
-				if queryErr == nil {
-					queryErr = err
-				}
-				continue
-			}
 			if err != nil {
+				if late := lateError(f, err); late != nil {
+					if queryErr == nil {
+						queryErr = late
+					}
+					continue
+				}
 				return nil, r.modelError(err)
 			}
 			if f.Fixed {
@@ -288,10 +308,39 @@ func Parse(q url.Values, r *Resource, opts ParseOptions) (*List, error) {
 			}
 		}
 	}
+
+	sortBy := "created"
+	if v, ok := last(q, "sort_by"); ok {
+		sortBy = v
+	}
+	if err := l.setSort(r, sortBy); err != nil {
+		return nil, err
+	}
 	if queryErr != nil {
 		return nil, queryErr
 	}
 	return l, nil
+}
+
+// lateError says whether err is one the reference reports only at query
+// time, and how: custom fields' operator errors name the inner filter
+// model; their malformed values are a plain 400.
+func lateError(f Field, err error) error {
+	if ze, ok := err.(*zen.Error); ok {
+		return ze
+	}
+	ve, ok := err.(*valueError)
+	if !ok || !f.Custom {
+		return nil
+	}
+	if ve.entries[0].Field == "operation" {
+		model := "StrFilter"
+		if f.Type == UUID {
+			model = "UUIDFilter"
+		}
+		return &ModelError{Model: model, Entries: ve.entries}
+	}
+	return zen.Errorf(zen.EInvalid, "%s", ve.entries[0].Msg)
 }
 
 func last(q url.Values, key string) (string, bool) {
@@ -332,20 +381,24 @@ func (l *List) setSort(r *Resource, value string) error {
 			return nil
 		}
 	}
+	sortError := func(msg string) error {
+		return &ModelError{Model: r.Model, Entries: []ModelEntry{{Field: "sort_by", Msg: msg, Input: zen.PyRepr(value), InputType: "str"}}}
+	}
+	unsortable := fmt.Sprintf("This resource can not be sorted by this field: '%s'", value)
 	switch column {
 	case "sort_by", "page", "size", "logical_operator":
-		return &ModelError{Model: r.Model, Field: "sort_by", Msg: fmt.Sprintf("This resource can not be sorted by this field: '%s'", value), Input: value}
+		return sortError(unsortable)
 	}
 	for _, u := range r.Unsortable {
 		if u == column {
-			return &ModelError{Model: r.Model, Field: "sort_by", Msg: fmt.Sprintf("This resource can not be sorted by this field: '%s'", value), Input: value}
+			return sortError(unsortable)
 		}
 	}
 	if _, ok := r.field(column); ok || column == "id" || column == "created" || column == "updated" {
 		l.SortField, l.SortDesc = column, desc
 		return nil
 	}
-	return &ModelError{Model: r.Model, Field: "sort_by", Msg: "You can only sort by valid fields of this resource", Input: value}
+	return sortError("You can only sort by valid fields of this resource")
 }
 
 // SplitOp separates an operator prefix from a filter value. Text before the
@@ -368,51 +421,105 @@ const (
 
 // valueError is a filter value that does not validate; Parse wraps it into
 // the reference's model error.
-type valueError struct {
-	msg   string
-	field string // the pydantic location line, if the reference prints one
-	input string
-}
+type valueError struct{ entries []ModelEntry }
 
-func (e *valueError) Error() string { return e.msg }
+func (e *valueError) Error() string { return e.entries[0].Msg }
 
-// ParseCondition parses one value of field f.
+// ParseCondition parses one value of field f, following the reference's
+// filter models: the operator prefix, then the value by the field's type.
 func ParseCondition(f Field, raw string) (Condition, error) {
+	if f.Type == Literal {
+		return Condition{Field: f.Name, Op: Equals, Value: raw, Raw: raw, Text: raw}, nil
+	}
+	if f.Type == Bool {
+		// Boolean fields first try the whole value as a lax boolean
+		// ("on", "t", ...), and only then an operator prefix.
+		if b, ok := ParseBool(raw); ok {
+			return Condition{Field: f.Name, Op: Equals, Value: b, Raw: raw, Text: raw}, nil
+		}
+	}
 	op, v := SplitOp(raw)
 	c := Condition{Field: f.Name, Op: op, Raw: v, Text: raw}
 	if op == IsNull || op == IsNotNull {
 		if v != "" {
-			return c, &valueError{msg: MsgNoValue}
+			return c, &valueError{entries: []ModelEntry{{Msg: MsgNoValue}}}
 		}
 	}
 	if op == OneOf || op == NotOneOf {
 		var list []any
 		if err := json.Unmarshal([]byte(v), &list); err != nil {
-			return c, &valueError{msg: MsgOneOf}
+			return c, &valueError{entries: []ModelEntry{{Msg: MsgOneOf}}}
 		}
 		vals := make([]string, 0, len(list))
 		for _, item := range list {
-			vals = append(vals, pyStr(item))
+			s := pyStr(item)
+			if f.Type == UUID {
+				s = strings.ReplaceAll(s, "-", "")
+			}
+			vals = append(vals, s)
 		}
 		c.Value = vals
 	}
+	opError := ModelEntry{Field: "operation", Msg: fmt.Sprintf("This datatype can not be filtered using this operation: '%s'. The allowed operations are: %s", op, opsRepr(allowedOps[f.Type])),
+		Input: opEnumRepr(op), InputType: "GenericFilterOps"}
+	switch f.Type {
+	case Datetime:
+		// The value is read before the operator is checked.
+		if op != IsNull && op != IsNotNull {
+			if err := parseDatetimeValue(&c, op, v); err != nil {
+				return c, err
+			}
+		}
+		if !opAllowed(f.Type, op) {
+			return c, &valueError{entries: []ModelEntry{opError}}
+		}
+		return c, nil
+	case Int, Float:
+		if op != IsNull && op != IsNotNull {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return c, &valueError{entries: []ModelEntry{{Msg: "The int filter only works with integer values."}}}
+			}
+			c.Value = float64(n)
+		}
+		if !opAllowed(f.Type, op) {
+			return c, &valueError{entries: []ModelEntry{opError}}
+		}
+		return c, nil
+	case Bool:
+		var entries []ModelEntry
+		if !opAllowed(f.Type, op) {
+			entries = append(entries, opError)
+		}
+		if op != IsNull && op != IsNotNull {
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "1", "y", "yes", "true":
+				c.Value = true
+			case "0", "n", "no", "false":
+				c.Value = false
+			default:
+				entries = append(entries, ModelEntry{Field: "value", Msg: MsgBool, Input: zen.PyRepr(v), InputType: "str"})
+			}
+		}
+		if len(entries) > 0 {
+			return c, &valueError{entries: entries}
+		}
+		return c, nil
+	}
 	if !opAllowed(f.Type, op) {
-		return c, &valueError{msg: fmt.Sprintf("This datatype can not be filtered using this operation: '%s'. The allowed operations are: %s", opRepr(op), opsRepr(allowedOps[f.Type])), field: "operation", input: opRepr(op)}
+		return c, &valueError{entries: []ModelEntry{opError}}
 	}
 	if op == IsNull || op == IsNotNull || c.Value != nil {
 		return c, nil
 	}
-	switch f.Type {
-	case String, UUID:
-		if op == GT || op == GTE || op == LT || op == LTE {
-			// The reference compares text columns numerically for these.
-			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				return c, zen.Errorf(zen.EInvalid, "Failed to compare the column '%s' to the value '%s' (must be numeric): could not convert string to float: %s", f.Name, v, zen.PyRepr(v))
-			}
-			c.Value = n
-			return c, nil
+	if op == GT || op == GTE || op == LT || op == LTE {
+		// The reference compares text columns numerically for these.
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return c, zen.Errorf(zen.EInvalid, "Failed to compare the column '%s.%s' to the value '%s' (must be numeric): could not convert string to float: %s", f.Schema, f.Name, v, zen.PyRepr(v))
 		}
+		c.Value = n
+		return c, nil
 	}
 	switch f.Type {
 	case String:
@@ -429,36 +536,34 @@ func ParseCondition(f Field, raw string) (Condition, error) {
 		} else {
 			c.Value = strings.ReplaceAll(v, "-", "")
 		}
-	case Datetime:
-		if op == In {
-			lo, hi, ok := strings.Cut(v, ",")
-			t1, err1 := ParseFilterTime(strings.TrimSpace(lo))
-			t2, err2 := ParseFilterTime(strings.TrimSpace(hi))
-			if !ok || err1 != nil || err2 != nil {
-				return c, &valueError{msg: MsgDatetime}
-			}
-			c.Value = [2]zen.Time{t1, t2}
-		} else {
-			t, err := ParseFilterTime(v)
-			if err != nil {
-				return c, &valueError{msg: MsgDatetime}
-			}
-			c.Value = t
-		}
-	case Int, Float:
-		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || math.IsNaN(n) {
-			return c, &valueError{msg: "Input should be a valid number, unable to parse string as a number", field: "value", input: v}
-		}
-		c.Value = n
-	case Bool:
-		b, ok := ParseBool(v)
-		if !ok {
-			return c, &valueError{msg: MsgBool, field: "value", input: v}
-		}
-		c.Value = b
 	}
 	return c, nil
+}
+
+// parseDatetimeValue reads a datetime filter operand: one value, or for
+// "in" two separated by a comma.
+func parseDatetimeValue(c *Condition, op Op, v string) error {
+	if lo, hi, two := strings.Cut(v, ","); two {
+		t1, err1 := ParseFilterTime(lo)
+		t2, err2 := ParseFilterTime(hi)
+		if err1 != nil || err2 != nil {
+			return &valueError{entries: []ModelEntry{{Msg: MsgDatetime}}}
+		}
+		if op != In {
+			return &valueError{entries: []ModelEntry{{Msg: "Only a single datetime value is allowed for operator " + string(op) + "."}}}
+		}
+		c.Value = [2]zen.Time{t1, t2}
+		return nil
+	}
+	t, err := ParseFilterTime(v)
+	if err != nil {
+		return &valueError{entries: []ModelEntry{{Msg: MsgDatetime}}}
+	}
+	if op == In {
+		return &valueError{entries: []ModelEntry{{Msg: "Two comma separated datetime values are required for the `in` operator."}}}
+	}
+	c.Value = t
+	return nil
 }
 
 // InvalidUUID marks an equals/notequals UUID value that does not parse.
@@ -473,18 +578,27 @@ func opAllowed(t Type, op Op) bool {
 	return false
 }
 
-// ParseFilterTime reads a datetime filter value: "%Y-%m-%d %H:%M:%S" only,
-// as the reference (ISO forms with a T, an offset or a fraction are refused).
+// ParseFilterTime reads a datetime filter value in the reference's only
+// format, "%Y-%m-%d %H:%M:%S", as strptime reads it: fields other than the
+// year may have one digit.
 func ParseFilterTime(s string) (zen.Time, error) {
-	for _, layout := range filterTimeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return zen.NewTime(t), nil
-		}
+	m := filterTimePattern.FindStringSubmatch(s)
+	if m == nil {
+		return zen.Time{}, &valueError{entries: []ModelEntry{{Msg: MsgDatetime}}}
 	}
-	return zen.Time{}, &valueError{msg: MsgDatetime}
+	n := make([]int, 6)
+	for i := range n {
+		n[i], _ = strconv.Atoi(m[i+1])
+	}
+	t := time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], 0, time.UTC)
+	// Reject values time.Date would normalise (February 30th, hour 25).
+	if t.Year() != n[0] || int(t.Month()) != n[1] || t.Day() != n[2] || t.Hour() != n[3] || t.Minute() != n[4] || t.Second() != n[5] {
+		return zen.Time{}, &valueError{entries: []ModelEntry{{Msg: MsgDatetime}}}
+	}
+	return zen.NewTime(t), nil
 }
 
-var filterTimeLayouts = []string{"2006-01-02 15:04:05"}
+var filterTimePattern = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})$`)
 
 // ParseBool accepts the spellings the reference's boolean parsing accepts.
 func ParseBool(s string) (bool, bool) {
@@ -519,12 +633,19 @@ func pyStr(v any) string {
 	return string(b)
 }
 
-func opRepr(op Op) string { return string(op) }
+// opEnumRepr is Python's repr of the operator enum member.
+func opEnumRepr(op Op) string {
+	name, ok := opEnumName[op]
+	if !ok {
+		return zen.PyRepr(string(op))
+	}
+	return "<GenericFilterOps." + name + ": '" + string(op) + "'>"
+}
 
 func opsRepr(ops []Op) string {
 	parts := make([]string, len(ops))
 	for i, op := range ops {
-		parts[i] = "<GenericFilterOps." + opEnumName[op] + ": '" + string(op) + "'>"
+		parts[i] = opEnumRepr(op)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }

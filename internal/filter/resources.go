@@ -11,7 +11,7 @@ func base(fields ...Field) []Field {
 
 // userScoped adds the creator filters of user-scoped resources.
 func userScoped(fields ...Field) []Field {
-	return append(base(fields...), Field{Name: "user", Type: String}, Field{Name: "scope_user", Type: UUID, Scope: true})
+	return append(base(fields...), Field{Name: "user", Type: UUID, Custom: true}, Field{Name: "scope_user", Type: UUID, Scope: true})
 }
 
 var userScopedUnsortable = []string{"scope_user"}
@@ -41,17 +41,17 @@ var (
 
 	Components = &Resource{Model: "ComponentFilter", Fields: userScoped(
 		Field{Name: "name", Type: String}, Field{Name: "flavor", Type: String}, Field{Name: "type", Type: String},
-		Field{Name: "connector_id", Type: UUID}, Field{Name: "stack_id", Type: UUID}),
+		Field{Name: "connector_id", Type: UUID}, Field{Name: "stack_id", Type: UUID, Custom: true}),
 		SortKeys: []string{"user"}, Unsortable: append([]string{"scope_type", "stack_id"}, userScopedUnsortable...)}
 
 	Stacks = &Resource{Model: "StackFilter", Fields: userScoped(
 		Field{Name: "name", Type: String}, Field{Name: "description", Type: String},
-		Field{Name: "component_id", Type: UUID}, Field{Name: "component", Type: String}),
+		Field{Name: "component_id", Type: UUID, Custom: true}, Field{Name: "component", Type: UUID, Custom: true}),
 		SortKeys: []string{"user"}, Unsortable: append([]string{"component_id", "component"}, userScopedUnsortable...)}
 )
 
 // taggable adds the tags filter of taggable resources.
-var tagsField = Field{Name: "tags", Type: String}
+var tagsField = Field{Name: "tags", Type: String, Custom: true}
 
 var (
 	Pipelines = &Resource{Model: "PipelineFilter", Fields: append(userScoped(tagsField,
@@ -64,8 +64,8 @@ var (
 
 	Tags = &Resource{Model: "TagFilter", Fields: userScoped(
 		Field{Name: "name", Type: String}, Field{Name: "color", Type: String},
-		Field{Name: "exclusive", Type: Bool, Single: true},
-		Field{Name: "resource_type", Type: String}),
+		Field{Name: "exclusive", Type: PlainBool},
+		Field{Name: "resource_type", Type: Literal, Custom: true}),
 		SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "resource_type"}}
 )
 
@@ -74,14 +74,14 @@ var (
 		Field{Name: "project", Type: String, Scope: true},
 		Field{Name: "name", Type: String}, Field{Name: "index", Type: Int},
 		Field{Name: "orchestrator_run_id", Type: String}, Field{Name: "pipeline_id", Type: UUID},
-		Field{Name: "stack_id", Type: UUID}, Field{Name: "schedule_id", Type: UUID}, Field{Name: "build_id", Type: UUID},
-		Field{Name: "snapshot_id", Type: UUID}, Field{Name: "template_id", Type: UUID},
-		Field{Name: "source_snapshot_id", Type: UUID}, Field{Name: "model_version_id", Type: UUID},
-		Field{Name: "status", Type: String}, Field{Name: "in_progress", Type: Bool, Single: true},
+		Field{Name: "stack_id", Type: UUID, Custom: true}, Field{Name: "schedule_id", Type: UUID, Custom: true}, Field{Name: "build_id", Type: UUID, Custom: true},
+		Field{Name: "snapshot_id", Type: UUID}, Field{Name: "template_id", Type: UUID, Custom: true},
+		Field{Name: "source_snapshot_id", Type: UUID, Custom: true}, Field{Name: "model_version_id", Type: UUID},
+		Field{Name: "status", Type: String}, Field{Name: "in_progress", Type: PlainBool},
 		Field{Name: "start_time", Type: Datetime}, Field{Name: "end_time", Type: Datetime},
-		Field{Name: "pipeline_name", Type: String}, Field{Name: "pipeline", Type: String},
-		Field{Name: "stack", Type: String}, Field{Name: "parent_run_id", Type: UUID}),
-		Field{Name: "root_runs_only", Type: Bool, Single: true}),
+		Field{Name: "pipeline_name", Type: String, Custom: true}, Field{Name: "pipeline", Type: UUID, Custom: true},
+		Field{Name: "stack", Type: UUID, Custom: true}, Field{Name: "parent_run_id", Type: UUID}),
+		Field{Name: "root_runs_only", Type: PlainBool}),
 		SortKeys: []string{"user", "tags", "pipeline", "stack"},
 		Unsortable: []string{"scope_user", "project", "stack_id", "schedule_id", "build_id", "template_id",
 			"source_snapshot_id", "pipeline_name", "root_runs_only"}}
@@ -100,3 +100,17 @@ var (
 		Field{Name: "project", Type: String, Scope: true}, Field{Name: "name", Type: String}),
 		SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
 )
+
+// schemas names each resource's table class as the reference's messages
+// do.
+func init() {
+	for r, schema := range map[*Resource]string{
+		Users: "UserSchema", ServiceAccounts: "UserSchema", APIKeys: "APIKeySchema", Projects: "ProjectSchema",
+		Flavors: "FlavorSchema", Components: "StackComponentSchema", Stacks: "StackSchema", Pipelines: "PipelineSchema",
+		Tags: "TagSchema", Runs: "PipelineRunSchema", Steps: "StepRunSchema", CodeRepositories: "CodeRepositorySchema",
+	} {
+		for i := range r.Fields {
+			r.Fields[i].Schema = schema
+		}
+	}
+}

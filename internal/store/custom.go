@@ -12,14 +12,18 @@ import (
 // the extra text columns satisfies c, as the reference's "name or id"
 // filters do: the id is compared as a UUID, the rest as text.
 func (d *dialect) nameOrIDMatch(a string, c filter.Condition, extra ...string) clause {
-	var any conditions
+	var match conditions
 	if idc, ok := c.As(filter.UUID); ok {
-		any.add(d.render(column{expr: a + ".id", typ: filter.UUID}, idc))
+		match.add(d.render(column{expr: a + ".id", typ: filter.UUID}, idc))
+	}
+	text, ok := c.As(filter.String)
+	if !ok {
+		return match.join("OR")
 	}
 	for _, col := range append([]string{"name"}, extra...) {
-		any.add(d.render(column{expr: a + "." + col, typ: filter.String}, c))
+		match.add(d.render(column{expr: a + "." + col, typ: filter.String}, text))
 	}
-	return any.join("OR")
+	return match.join("OR")
 }
 
 // userFilter renders the `user` filter of user-scoped resources: the
