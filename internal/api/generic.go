@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -42,9 +43,29 @@ func parseListQuery(r *http.Request, res *filter.Resource) (*listQuery, error) {
 	return q, nil
 }
 
+// listRoute is a list endpoint. Besides serving, it can check the filter
+// before authentication: the reference validates its filter models first,
+// so a malformed filter is a 422 even with bad credentials.
+type listRoute struct {
+	res   *filter.Resource
+	serve handler
+}
+
+func (l listRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.serve.ServeHTTP(w, r) }
+
+// prevalidate reports the filter-model errors of a list request.
+func (l listRoute) prevalidate(r *http.Request) error {
+	_, err := filter.Parse(r.URL.Query(), l.res, filter.ParseOptions{})
+	var me *filter.ModelError
+	if errors.As(err, &me) {
+		return err
+	}
+	return nil
+}
+
 // listOf answers a list request: parse it, fetch the page, render each item.
-func listOf[T any](res *filter.Resource, fetch func(*http.Request, *listQuery) (*zen.Page[T], error), view func(T, bool) envelope) handler {
-	return func(r *http.Request) (any, error) {
+func listOf[T any](res *filter.Resource, fetch func(*http.Request, *listQuery) (*zen.Page[T], error), view func(T, bool) envelope) listRoute {
+	return listRoute{res: res, serve: func(r *http.Request) (any, error) {
 		q, err := parseListQuery(r, res)
 		if err != nil {
 			return nil, err
@@ -54,7 +75,7 @@ func listOf[T any](res *filter.Resource, fetch func(*http.Request, *listQuery) (
 			return nil, err
 		}
 		return pageOf(p, func(item T) any { return view(item, q.hydrate) }), nil
-	}
+	}}
 }
 
 // getByID answers GET on a resource addressed by a UUID path parameter;

@@ -86,7 +86,7 @@ func (s *Server) updatePipeline(r *http.Request) (any, error) {
 	return pipelineView(p, true), nil
 }
 
-func (s *Server) listPipelines() handler {
+func (s *Server) listPipelines() listRoute {
 	return listOf(filter.Pipelines, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Pipeline], error) {
 		project, err := s.scopeProject(r, q.Scope["project"])
 		if err != nil {

@@ -139,7 +139,7 @@ func (s *Server) projectStatistics(r *http.Request) (any, error) {
 	return map[string]int{"pipelines": pipelines, "runs": runs}, nil
 }
 
-func (s *Server) listProjects() handler {
+func (s *Server) listProjects() listRoute {
 	return listOf(filter.Projects, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Project], error) {
 		return s.db.ListProjects(r.Context(), q.List)
 	}, projectView)

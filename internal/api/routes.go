@@ -10,6 +10,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	public := func(pattern string, h http.Handler) { mux.Handle(pattern, h) }
 	authed := func(pattern string, h handler) { mux.Handle(pattern, s.authed(h)) }
+	listed := func(pattern string, l listRoute) { mux.Handle(pattern, s.authed(l)) }
 
 	// Public.
 	public("/health", http.HandlerFunc(s.health))
@@ -29,7 +30,7 @@ func (s *Server) routes() http.Handler {
 	// Users.
 	authed("GET /api/v1/current-user", s.getCurrentUser)
 	authed("PUT /api/v1/current-user", s.updateCurrentUser)
-	authed("GET /api/v1/users", s.listUsers())
+	listed("GET /api/v1/users", s.listUsers())
 	authed("POST /api/v1/users", s.createUser)
 	authed("GET /api/v1/users/{user}", s.getUser)
 	authed("PUT /api/v1/users/{user}", s.updateUser)
@@ -37,12 +38,12 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/users/{user}/deactivate", s.deactivateUser)
 
 	// Service accounts and their API keys.
-	authed("GET /api/v1/service_accounts", s.listServiceAccounts())
+	listed("GET /api/v1/service_accounts", s.listServiceAccounts())
 	authed("POST /api/v1/service_accounts", s.createServiceAccount)
 	authed("GET /api/v1/service_accounts/{account}", s.getServiceAccount)
 	authed("PUT /api/v1/service_accounts/{account}", s.updateServiceAccount)
 	authed("DELETE /api/v1/service_accounts/{account}", s.deleteServiceAccount)
-	authed("GET /api/v1/service_accounts/{account}/api_keys", s.listAPIKeys())
+	listed("GET /api/v1/service_accounts/{account}/api_keys", s.listAPIKeys())
 	authed("POST /api/v1/service_accounts/{account}/api_keys", s.createAPIKey)
 	authed("GET /api/v1/service_accounts/{account}/api_keys/{key}", s.getAPIKey)
 	authed("PUT /api/v1/service_accounts/{account}/api_keys/{key}", s.updateAPIKey)
@@ -50,13 +51,13 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/service_accounts/{account}/api_keys/{key}/rotate", s.rotateAPIKey)
 
 	// Projects.
-	authed("GET /api/v1/projects", s.listProjects())
+	listed("GET /api/v1/projects", s.listProjects())
 	authed("POST /api/v1/projects", s.createProject)
 	authed("GET /api/v1/projects/{project}", s.getProject)
 	authed("PUT /api/v1/projects/{project}", s.updateProject)
 	authed("DELETE /api/v1/projects/{project}", s.deleteProject)
 	authed("GET /api/v1/projects/{project}/statistics", s.projectStatistics)
-	authed("GET /api/v1/workspaces", s.listProjects())
+	listed("GET /api/v1/workspaces", s.listProjects())
 	authed("POST /api/v1/workspaces", s.createProject)
 	authed("GET /api/v1/workspaces/{project}", s.getProject)
 	authed("PUT /api/v1/workspaces/{project}", s.updateProject)
@@ -64,24 +65,24 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/workspaces/{project}/statistics", s.projectStatistics)
 
 	// Stacks, components, flavors.
-	authed("GET /api/v1/stacks", s.listStacks())
+	listed("GET /api/v1/stacks", s.listStacks())
 	authed("GET /api/v1/stacks/{stack_id}", s.getStack())
-	authed("GET /api/v1/components", s.listComponents())
+	listed("GET /api/v1/components", s.listComponents())
 	authed("GET /api/v1/components/{component_id}", s.getComponent())
-	authed("GET /api/v1/flavors", s.listFlavors())
+	listed("GET /api/v1/flavors", s.listFlavors())
 	authed("GET /api/v1/flavors/{flavor_id}", s.getFlavor())
 
 	// Pipelines (and the deprecated project-scoped aliases).
-	authed("GET /api/v1/pipelines", s.listPipelines())
+	listed("GET /api/v1/pipelines", s.listPipelines())
 	authed("POST /api/v1/pipelines", s.createPipeline)
 	authed("GET /api/v1/pipelines/{pipeline_id}", s.getPipeline())
 	authed("PUT /api/v1/pipelines/{pipeline_id}", s.updatePipeline)
 	authed("DELETE /api/v1/pipelines/{pipeline_id}", s.deletePipeline())
-	authed("GET /api/v1/workspaces/{workspace}/pipelines", s.listPipelines())
+	listed("GET /api/v1/workspaces/{workspace}/pipelines", s.listPipelines())
 	authed("POST /api/v1/workspaces/{workspace}/pipelines", s.createPipeline)
 
 	// Tags and their links.
-	authed("GET /api/v1/tags", s.listTags())
+	listed("GET /api/v1/tags", s.listTags())
 	authed("POST /api/v1/tags", s.createTag)
 	authed("GET /api/v1/tags/{tag_id}", s.getTag())
 	authed("PUT /api/v1/tags/{tag_id}", s.updateTag)
@@ -96,17 +97,17 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/pipeline_snapshots/{snapshot_id}", s.getSnapshot)
 	authed("DELETE /api/v1/pipeline_snapshots/{snapshot_id}", s.deleteSnapshot())
 	authed("POST /api/v1/runs", s.getOrCreateRun)
-	authed("GET /api/v1/runs", s.listRuns())
+	listed("GET /api/v1/runs", s.listRuns())
 	authed("GET /api/v1/runs/{run_id}", s.getRun())
 	authed("PUT /api/v1/runs/{run_id}", s.updateRun)
 	authed("DELETE /api/v1/runs/{run_id}", s.deleteRun())
 	authed("GET /api/v1/runs/{run_id}/status", s.getRunStatus)
 	authed("POST /api/v1/workspaces/{workspace}/runs", s.getOrCreateRun)
-	authed("GET /api/v1/workspaces/{workspace}/runs", s.listRuns())
+	listed("GET /api/v1/workspaces/{workspace}/runs", s.listRuns())
 
 	// What a running pipeline records.
 	authed("POST /api/v1/steps", s.createStep)
-	authed("GET /api/v1/steps", s.listSteps())
+	listed("GET /api/v1/steps", s.listSteps())
 	authed("GET /api/v1/steps/{step_id}", s.getStep())
 	authed("PUT /api/v1/steps/{step_id}", s.updateStep)
 	authed("PUT /api/v1/steps/{step_id}/heartbeat", s.stepHeartbeat)

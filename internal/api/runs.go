@@ -249,7 +249,7 @@ func (s *Server) runViewNow(run *zen.Run, hydrate bool) envelope {
 	return runView(run, hydrate, s.cfg.Now())
 }
 
-func (s *Server) listRuns() handler {
+func (s *Server) listRuns() listRoute {
 	return listOf(filter.Runs, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Run], error) {
 		project, err := s.scopeProject(r, q.Scope["project"])
 		if err != nil {

@@ -221,13 +221,13 @@ func (s *Server) deleteAPIKey(r *http.Request) (any, error) {
 	return nil, s.db.DeleteAPIKey(r.Context(), k.ID)
 }
 
-func (s *Server) listServiceAccounts() handler {
+func (s *Server) listServiceAccounts() listRoute {
 	return listOf(filter.ServiceAccounts, func(r *http.Request, q *listQuery) (*zen.Page[*zen.User], error) {
 		return s.db.ListUsers(r.Context(), q.List, store.ServiceAccount, nil)
 	}, serviceAccountView)
 }
 
-func (s *Server) listAPIKeys() handler {
+func (s *Server) listAPIKeys() listRoute {
 	return listOf(filter.APIKeys, func(r *http.Request, q *listQuery) (*zen.Page[*zen.APIKey], error) {
 		if err := requireAdminFor(r, "list API keys"); err != nil {
 			return nil, err

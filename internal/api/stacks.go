@@ -9,7 +9,7 @@ import (
 
 // Flavors, components and stacks: read-only for now.
 
-func (s *Server) listFlavors() handler {
+func (s *Server) listFlavors() listRoute {
 	return listOf(filter.Flavors, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Flavor], error) {
 		return s.db.ListFlavors(r.Context(), q.List, q.scopeUser)
 	}, func(f *zen.Flavor, hydrate bool) envelope { return flavorView(f, hydrate, false) })
@@ -19,7 +19,7 @@ func (s *Server) getFlavor() handler {
 	return getByID("flavor_id", s.db.GetFlavor, func(f *zen.Flavor, hydrate bool) envelope { return flavorView(f, hydrate, false) })
 }
 
-func (s *Server) listComponents() handler {
+func (s *Server) listComponents() listRoute {
 	return listOf(filter.Components, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Component], error) {
 		var scopeType *string
 		if v := r.URL.Query().Get("scope_type"); v != "" {
@@ -33,7 +33,7 @@ func (s *Server) getComponent() handler {
 	return getByID("component_id", s.db.GetComponent, func(c *zen.Component, hydrate bool) envelope { return componentView(c, hydrate, false) })
 }
 
-func (s *Server) listStacks() handler {
+func (s *Server) listStacks() listRoute {
 	return listOf(filter.Stacks, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Stack], error) {
 		return s.db.ListStacks(r.Context(), q.List, q.scopeUser, q.hydrate)
 	}, stackView)

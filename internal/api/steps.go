@@ -197,7 +197,7 @@ func (s *Server) stepHeartbeat(r *http.Request) (any, error) {
 
 func (s *Server) getStep() handler { return getByID("step_id", s.db.GetStep, stepView) }
 
-func (s *Server) listSteps() handler {
+func (s *Server) listSteps() listRoute {
 	return listOf(filter.Steps, func(r *http.Request, q *listQuery) (*zen.Page[*store.StepRun], error) {
 		project, err := s.scopeProject(r, q.Scope["project"])
 		if err != nil {

@@ -211,7 +211,7 @@ func tagLinkView(l *zen.TagResource) envelope {
 
 func tagListView(t *zen.Tag, hydrate bool) envelope { return tagView(t, hydrate, false) }
 
-func (s *Server) listTags() handler {
+func (s *Server) listTags() listRoute {
 	return listOf(filter.Tags, func(r *http.Request, q *listQuery) (*zen.Page[*zen.Tag], error) {
 		return s.db.ListTags(r.Context(), q.List, q.scopeUser)
 	}, tagListView)

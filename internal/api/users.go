@@ -302,7 +302,7 @@ func requireAdminFor(r *http.Request, action string) error {
 }
 
 // listUsers lists human users; a non-admin sees only themself.
-func (s *Server) listUsers() handler {
+func (s *Server) listUsers() listRoute {
 	return listOf(filter.Users, func(r *http.Request, q *listQuery) (*zen.Page[*zen.User], error) {
 		var only *uuid.UUID
 		if me := current(r).user; !me.IsAdmin {

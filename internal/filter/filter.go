@@ -352,11 +352,29 @@ func last(q url.Values, key string) (string, bool) {
 }
 
 func parseIntParam(loc, v string) (int, *ParamError) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
+	n, ok := LaxInt(v)
+	if !ok {
 		return 0, &ParamError{Type: "int_parsing", Loc: loc, Msg: "Input should be a valid integer, unable to parse string as an integer", Input: v}
 	}
 	return n, nil
+}
+
+// LaxInt reads an integer the way pydantic's lax mode does: surrounding
+// space, a sign, underscores between digits, and a zero fraction ("2.0")
+// are accepted.
+func LaxInt(v string) (int, bool) {
+	v = strings.TrimSpace(v)
+	if whole, frac, ok := strings.Cut(v, "."); ok {
+		if frac == "" || strings.Trim(frac, "0") != "" {
+			return 0, false
+		}
+		v = whole
+	}
+	if strings.HasPrefix(v, "_") || strings.HasSuffix(v, "_") || strings.Contains(v, "__") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
+	return n, err == nil
 }
 
 // setSort validates sort_by the way the reference does: an unknown
