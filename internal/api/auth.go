@@ -18,8 +18,9 @@ import (
 
 // principal is who a request acts as.
 type principal struct {
-	user     *zen.User
-	apiKeyID *uuid.UUID
+	user          *zen.User
+	apiKeyID      *uuid.UUID
+	keyGeneration int
 }
 
 func current(r *http.Request) *principal {
@@ -97,7 +98,7 @@ func (s *Server) authenticateToken(ctx context.Context, token string) (*principa
 	if !user.Active {
 		return nil, credentialsError("Authentication error: account %s is not active", user.Name)
 	}
-	if user.PasswordChangedAt != nil && claims.IssuedAt < float64(user.PasswordChangedAt.Std().Unix()) {
+	if user.PasswordChangedAt != nil && claims.IssuedAt < float64(user.PasswordChangedAt.Micros())/1e6 {
 		return nil, credentialsError("Authentication error: access token for user %s was issued before the user's password was changed", user.Name)
 	}
 	p := &principal{user: user}
@@ -116,7 +117,10 @@ func (s *Server) authenticateToken(ctx context.Context, token string) (*principa
 		if !key.Active {
 			return nil, credentialsError("Authentication error: API key %s associated with service account %s is not active", key.Name, key.ServiceAccount.Name)
 		}
-		p.apiKeyID = &keyID
+		if !s.generationValid(key, claims.KeyGeneration) {
+			return nil, credentialsError("Authentication error: access token for API key %s was issued for an API key generation that is no longer valid", key.Name)
+		}
+		p.apiKeyID, p.keyGeneration = &keyID, claims.KeyGeneration
 	}
 	return p, nil
 }
@@ -154,7 +158,20 @@ func (s *Server) authenticateAPIKey(ctx context.Context, encoded string) (*princ
 	if err := s.db.TouchAPIKeyLogin(ctx, key.ID); err != nil {
 		return nil, err
 	}
-	return &principal{user: sa, apiKeyID: &key.ID}, nil
+	return &principal{user: sa, apiKeyID: &key.ID, keyGeneration: key.Generation}, nil
+}
+
+// generationValid says whether a token issued for key generation gen is
+// still good: the current generation always, the previous one during the
+// retain period after a rotation, older ones never.
+func (s *Server) generationValid(key *zen.APIKey, gen int) bool {
+	switch {
+	case gen == 0 || gen >= key.Generation:
+		return true
+	case gen == key.Generation-1 && key.LastRotated != nil:
+		return s.cfg.Now().Before(key.LastRotated.Std().Add(time.Duration(key.RetainPeriodMinutes) * time.Minute))
+	}
+	return false
 }
 
 // tokenResponse is the reference's OAuthTokenResponse.
@@ -239,7 +256,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	claims := auth.Claims{Subject: p.user.ID.String(), Issuer: s.serverID.String(), Audience: s.serverID.String(), IssuedAt: auth.UnixSeconds(now)}
 	if p.apiKeyID != nil {
-		claims.APIKeyID = p.apiKeyID.String()
+		claims.APIKeyID, claims.KeyGeneration = p.apiKeyID.String(), p.keyGeneration
 	}
 	resp := tokenResponse{TokenType: "bearer"}
 	if s.cfg.TokenExpireMinutes > 0 {
@@ -254,11 +271,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.AccessToken = token
-	cookie := &http.Cookie{Name: s.cfg.AuthCookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
-	if resp.ExpiresIn != nil {
-		cookie.MaxAge = *resp.ExpiresIn
+	if p.apiKeyID == nil {
+		// Browsers log in with passwords; API-key logins get no cookie.
+		cookie := &http.Cookie{Name: s.cfg.AuthCookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+		if resp.ExpiresIn != nil {
+			cookie.MaxAge = *resp.ExpiresIn
+		}
+		http.SetCookie(w, cookie)
 	}
-	http.SetCookie(w, cookie)
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -350,7 +370,7 @@ func (s *Server) apiToken(r *http.Request) (any, error) {
 		claims.ExpiresAt = &exp
 	}
 	if p.apiKeyID != nil {
-		claims.APIKeyID = p.apiKeyID.String()
+		claims.APIKeyID, claims.KeyGeneration = p.apiKeyID.String(), p.keyGeneration
 	}
 	if id := scopes["pipeline_run_id"]; id != nil {
 		claims.PipelineRunID = id.String()

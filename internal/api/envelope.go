@@ -79,18 +79,19 @@ type userMetadata struct {
 	OIDCClaims        struct{}        `json:"oidc_claims"`
 }
 
-// userView renders a user. self marks the caller's own account: only there
-// does the reference reveal when the password last changed.
-func userView(u *zen.User, hydrate, self bool) envelope {
+// userView renders a user. private marks the caller's own GET
+// /current-user: only there does the reference show the email and when the
+// password last changed.
+func userView(u *zen.User, hydrate, private bool) envelope {
 	e := envelope{ID: u.ID, Name: named(u.Name), Body: userBody{
 		Created: u.Created, Updated: u.Updated, Active: u.Active, ActivationToken: u.ActivationToken,
 		FullName: u.FullName, EmailOptedIn: u.EmailOptedIn, IsServiceAccount: u.IsServiceAccount,
 		IsAdmin: u.IsAdmin, DefaultProjectID: u.DefaultProjectID, AvatarURL: u.AvatarURL,
 	}}
 	if hydrate {
-		m := userMetadata{Email: u.Email, ExternalUserID: u.ExternalUserID, UserMetadata: rawOr(u.UserMetadata, "{}")}
-		if self {
-			m.PasswordChangedAt = u.PasswordChangedAt
+		m := userMetadata{ExternalUserID: u.ExternalUserID, UserMetadata: rawOr(u.UserMetadata, "{}")}
+		if private {
+			m.PasswordChangedAt, m.Email = u.PasswordChangedAt, u.Email
 		}
 		e.Metadata = m
 	}
@@ -125,7 +126,7 @@ func serviceAccountView(u *zen.User, hydrate bool) envelope {
 type apiKeyBody struct {
 	Created        zen.Time `json:"created"`
 	Updated        zen.Time `json:"updated"`
-	Key            *string  `json:"key,omitempty"`
+	Key            *string  `json:"key"`
 	Active         bool     `json:"active"`
 	ServiceAccount envelope `json:"service_account"`
 }

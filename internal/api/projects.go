@@ -79,7 +79,7 @@ func (s *Server) getProject(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.db.GetProject(r.Context(), r.PathValue("project"))
+	p, err := s.db.GetProject(r.Context(), r.PathValue("project_name_or_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Server) updateProject(r *http.Request) (any, error) {
 			return nil, err
 		}
 	}
-	id, err := pathUUID(r, "project")
+	id, err := pathUUID(r, "project_name_or_id")
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (s *Server) updateProject(r *http.Request) (any, error) {
 }
 
 func (s *Server) deleteProject(r *http.Request) (any, error) {
-	p, err := s.db.GetProject(r.Context(), r.PathValue("project"))
+	p, err := s.db.GetProject(r.Context(), r.PathValue("project_name_or_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Server) deleteProject(r *http.Request) (any, error) {
 
 // projectStatistics counts a project's pipelines and runs.
 func (s *Server) projectStatistics(r *http.Request) (any, error) {
-	p, err := s.db.GetProject(r.Context(), r.PathValue("project"))
+	p, err := s.db.GetProject(r.Context(), r.PathValue("project_name_or_id"))
 	if err != nil {
 		return nil, err
 	}

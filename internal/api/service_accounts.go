@@ -88,7 +88,7 @@ func (s *Server) deleteServiceAccount(r *http.Request) (any, error) {
 // serviceAccountFromPath resolves the {account} segment of the API key
 // routes, which the reference types as a UUID.
 func (s *Server) serviceAccountFromPath(r *http.Request) (*zen.User, error) {
-	id, err := pathUUID(r, "account")
+	id, err := pathUUID(r, "service_account_id")
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Server) createAPIKey(r *http.Request) (any, error) {
 // withServiceAccountBody validates the path and body of an API key write in
 // the reference's order: the path UUID, then the body, then permissions.
 func (s *Server) withServiceAccountBody(r *http.Request, dst any) error {
-	if _, err := pathUUID(r, "account"); err != nil {
+	if _, err := pathUUID(r, "service_account_id"); err != nil {
 		return err
 	}
 	if err := decodeBody(r, dst); err != nil {
@@ -208,7 +208,7 @@ func (s *Server) rotateAPIKey(r *http.Request) (any, error) {
 }
 
 func (s *Server) deleteAPIKey(r *http.Request) (any, error) {
-	if _, err := pathUUID(r, "account"); err != nil {
+	if _, err := pathUUID(r, "service_account_id"); err != nil {
 		return nil, err
 	}
 	if err := requireAdminFor(r, "delete API key"); err != nil {
@@ -229,9 +229,6 @@ func (s *Server) listServiceAccounts() listRoute {
 
 func (s *Server) listAPIKeys() listRoute {
 	return listOf(filter.APIKeys, func(r *http.Request, q *listQuery) (*zen.Page[*zen.APIKey], error) {
-		if err := requireAdminFor(r, "list API keys"); err != nil {
-			return nil, err
-		}
 		sa, err := s.serviceAccountFromPath(r)
 		if err != nil {
 			return nil, err

@@ -100,7 +100,7 @@ func (s *Server) getUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.db.GetUser(r.Context(), r.PathValue("user"), store.AnyAccount)
+	u, err := s.db.GetUser(r.Context(), r.PathValue("user_name_or_id"), store.AnyAccount)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (s *Server) updateUser(r *http.Request) (any, error) {
 	if err := req.emailRule(); err != nil {
 		return nil, err
 	}
-	u, err := s.db.GetUser(r.Context(), r.PathValue("user"), store.AnyAccount)
+	u, err := s.db.GetUser(r.Context(), r.PathValue("user_name_or_id"), store.AnyAccount)
 	if err != nil {
 		return nil, err
 	}
@@ -157,9 +157,8 @@ func (s *Server) updateUser(r *http.Request) (any, error) {
 		if !self {
 			return nil, forbidden("Cannot change the private user account information for another user account.")
 		}
-		// The reference accepts the change but stores only the opt-in here
-		// (email is saved through PUT /current-user); we do the same.
-		up.EmailOptedIn = req.EmailOptedIn
+		// The reference accepts the change here but stores neither field
+		// (email is saved through PUT /current-user); so does zengo.
 	}
 	updated, err := s.db.UpdateUser(r.Context(), u.ID, up)
 	if err != nil {
@@ -190,7 +189,7 @@ func (s *Server) setPassword(r *http.Request, up *store.UserUpdate, req userUpda
 }
 
 func (s *Server) deleteUser(r *http.Request) (any, error) {
-	u, err := s.db.GetUser(r.Context(), r.PathValue("user"), store.AnyAccount)
+	u, err := s.db.GetUser(r.Context(), r.PathValue("user_name_or_id"), store.AnyAccount)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +204,7 @@ func (s *Server) deleteUser(r *http.Request) (any, error) {
 
 // deactivateUser disables an account and issues a fresh activation token.
 func (s *Server) deactivateUser(r *http.Request) (any, error) {
-	u, err := s.db.GetUser(r.Context(), r.PathValue("user"), store.AnyAccount)
+	u, err := s.db.GetUser(r.Context(), r.PathValue("user_name_or_id"), store.AnyAccount)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +235,7 @@ func (s *Server) activateUser(r *http.Request) (any, error) {
 	if err := req.emailRule(); err != nil {
 		return nil, err
 	}
-	nameOrID := r.PathValue("user")
+	nameOrID := r.PathValue("user_name_or_id")
 	u, sec, err := s.db.GetUserSecrets(r.Context(), nameOrID, store.AnyAccount)
 	if err != nil {
 		return nil, err
@@ -267,7 +266,13 @@ func (s *Server) activateUser(r *http.Request) (any, error) {
 }
 
 func (s *Server) getCurrentUser(r *http.Request) (any, error) {
-	return userView(current(r).user, true, true), nil
+	me := *current(r).user
+	if me.IsServiceAccount {
+		// A service account seen as a user has opted out of emails.
+		no := false
+		me.EmailOptedIn = &no
+	}
+	return userView(&me, true, true), nil
 }
 
 func (s *Server) updateCurrentUser(r *http.Request) (any, error) {
@@ -279,6 +284,9 @@ func (s *Server) updateCurrentUser(r *http.Request) (any, error) {
 		return nil, err
 	}
 	me := current(r).user
+	if me.IsServiceAccount {
+		return nil, zen.NotFound("No user account with the '%s' name or ID was found", me.ID)
+	}
 	up := store.UserUpdate{Name: req.Name, FullName: req.FullName, Email: req.Email, EmailOptedIn: req.EmailOptedIn,
 		UserMetadata: req.UserMetadata, AvatarURL: req.AvatarURL, DefaultProjectID: req.DefaultProjectID}
 	if req.Password != nil {

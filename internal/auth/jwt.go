@@ -21,6 +21,7 @@ type Claims struct {
 	IssuedAt      float64  `json:"iat"`
 	ExpiresAt     *float64 `json:"exp,omitempty"`
 	APIKeyID      string   `json:"api_key_id,omitempty"`
+	KeyGeneration int      `json:"key_gen,omitempty"`
 	PipelineRunID string   `json:"pipeline_run_id,omitempty"`
 	ScheduleID    string   `json:"schedule_id,omitempty"`
 	DeploymentID  string   `json:"deployment_id,omitempty"`

@@ -13,7 +13,7 @@ import (
 
 // API keys are read with their service account joined in, so that every
 // answer and every login check costs one statement.
-const apiKeySelect = `k.id, k.name, k.description, k.active, k.retain_period_minutes, k.last_login,
+const apiKeySelect = `k.id, k.name, k.description, k.active, k.retain_period_minutes, k.key_gen, k.last_login,
 	k.last_rotated, k.created, k.updated, ` + userSelect
 
 const apiKeyFrom = `api_keys k JOIN users u ON u.id = k.service_account_id`
@@ -21,7 +21,7 @@ const apiKeyFrom = `api_keys k JOIN users u ON u.id = k.service_account_id`
 func scanAPIKey(row interface{ Scan(...any) error }, extra ...any) (*zen.APIKey, error) {
 	k := &zen.APIKey{}
 	var sa *zen.User
-	dest := []any{dbID{&k.ID}, &k.Name, &k.Description, &k.Active, &k.RetainPeriodMinutes, dbTimePtr{&k.LastLogin},
+	dest := []any{dbID{&k.ID}, &k.Name, &k.Description, &k.Active, &k.RetainPeriodMinutes, &k.Generation, dbTimePtr{&k.LastLogin},
 		dbTimePtr{&k.LastRotated}, dbTime{&k.Created}, dbTime{&k.Updated}}
 	sa, err := scanUser(scanPrefix{row, dest}, extra...)
 	k.ServiceAccount = sa
@@ -154,7 +154,7 @@ func (db *DB) RotateAPIKey(ctx context.Context, serviceAccountID, id uuid.UUID, 
 			}
 			prev = "keep"
 		}
-		q := `UPDATE api_keys SET key_hash = ?, retain_period_minutes = ?, last_rotated = ?, updated = ?`
+		q := `UPDATE api_keys SET key_hash = ?, retain_period_minutes = ?, last_rotated = ?, updated = ?, key_gen = key_gen + 1`
 		if prev == nil {
 			q += `, previous_key_hash = NULL`
 		}

@@ -76,9 +76,12 @@ type APIKey struct {
 	Description         string
 	Active              bool
 	RetainPeriodMinutes int
-	LastLogin           *Time
-	LastRotated         *Time
-	Created, Updated    Time
-	ServiceAccount      *User
-	Key                 *string
+	// Generation counts rotations; tokens name the generation they came
+	// from, so old ones can be refused.
+	Generation       int
+	LastLogin        *Time
+	LastRotated      *Time
+	Created, Updated Time
+	ServiceAccount   *User
+	Key              *string
 }

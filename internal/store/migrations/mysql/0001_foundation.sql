@@ -73,6 +73,7 @@ CREATE TABLE api_keys (
     key_hash              LONGTEXT NOT NULL,
     previous_key_hash     LONGTEXT,
     retain_period_minutes INTEGER NOT NULL DEFAULT 0,
+    key_gen               INTEGER NOT NULL DEFAULT 1,
     active                BOOLEAN NOT NULL,
     last_login            BIGINT,
     last_rotated          BIGINT,

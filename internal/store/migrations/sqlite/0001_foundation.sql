@@ -69,6 +69,7 @@ CREATE TABLE api_keys (
     key_hash              TEXT NOT NULL,
     previous_key_hash     TEXT,
     retain_period_minutes INTEGER NOT NULL DEFAULT 0,
+    key_gen               INTEGER NOT NULL DEFAULT 1,
     active                INTEGER NOT NULL,
     last_login            BIGINT,
     last_rotated          BIGINT,
