@@ -44,6 +44,10 @@ func notAuthenticated(w http.ResponseWriter) {
 // wins over the Authorization header, as on the reference.
 func (s *Server) authed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := jsonSyntaxCheck(r); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		if pv, ok := next.(interface{ prevalidate(*http.Request) error }); ok {
 			if err := pv.prevalidate(r); err != nil {
 				writeError(w, r, err)

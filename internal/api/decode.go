@@ -103,15 +103,68 @@ func decodeBody(r *http.Request, dst any) error {
 	if err != nil {
 		return err
 	}
+	if !isJSONContent(r) && len(body) > 0 {
+		// The reference reads only JSON bodies as JSON; anything else
+		// reaches its model as raw bytes.
+		return &validationError{errs: []fieldError{{typ: "model_attributes_type", loc: []string{"body"},
+			msg: "Input should be a valid dictionary or object to extract fields from", input: pyBytes(body)}}}
+	}
 	return decodeJSON(body, dst)
 }
 
+// isJSONContent reports whether a request's body is to be read as JSON:
+// no content type, or a JSON one.
+func isJSONContent(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// pyBytes is a body shown as Python bytes in error entries.
+type pyBytes []byte
+
+// jsonSyntaxCheck answers a malformed JSON body as FastAPI does, before
+// authentication: the reference parses bodies first.
+func jsonSyntaxCheck(r *http.Request) error {
+	if r.Body == nil || r.ContentLength == 0 || !isJSONContent(r) {
+		return nil
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if msg, pos, bad := pythonJSONError(body); bad {
+		return jsonInvalid(msg, pos)
+	}
+	return nil
+}
+
+func jsonInvalid(msg string, pos int) *validationError {
+	return &validationError{errs: []fieldError{{typ: "json_invalid", loc: []string{"body", strconv.Itoa(pos)}, msg: "JSON decode error",
+		input: map[string]any{}, ctx: "{'error': " + zen.PyRepr(msg) + "}"}}}
+}
+
 func decodeJSON(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 || string(bytes.TrimSpace(body)) == "null" {
+		return &validationError{errs: []fieldError{{typ: "missing", loc: []string{"body"}, msg: "Field required", input: nil}}}
+	}
+	if msg, pos, bad := pythonJSONError(body); bad {
+		return jsonInvalid(msg, pos)
+	}
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil || dec.More() {
-		return &validationError{errs: []fieldError{jsonSyntaxError(body, err)}}
+		// Python's JSON takes NaN and Infinity; Go's does not.
+		return jsonInvalid("Expecting value", 0)
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
@@ -146,17 +199,6 @@ func keepRawJSON(body []byte, v reflect.Value) {
 			v.Field(i).Set(reflect.ValueOf(b))
 		}
 	}
-}
-
-// jsonSyntaxError reports a body that is not JSON, as FastAPI does.
-func jsonSyntaxError(body []byte, err error) fieldError {
-	pos := 0
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		pos = int(se.Offset)
-	}
-	return fieldError{typ: "json_invalid", loc: []string{"body", strconv.Itoa(pos)}, msg: "JSON decode error",
-		input: map[string]any{}, ctx: "{'error': 'Expecting value'}"}
 }
 
 type rules struct {
@@ -385,14 +427,27 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 	}
 }
 
-// uuidParseDetail mimics the reference's explanation of a bad UUID.
+// uuidParseDetail explains a malformed UUID in the words of the parser
+// behind the reference's validation.
 func uuidParseDetail(s string) string {
 	for i, c := range s {
 		if !strings.ContainsRune("0123456789abcdefABCDEF-", c) {
 			return fmt.Sprintf("invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `%c` at %d", c, i+1)
 		}
 	}
-	return fmt.Sprintf("invalid length: expected length 32 for simple format, found %d", len(strings.ReplaceAll(s, "-", "")))
+	if !strings.Contains(s, "-") {
+		return fmt.Sprintf("invalid length: expected length 32 for simple format, found %d", len(s))
+	}
+	groups := strings.Split(s, "-")
+	if len(groups) != 5 {
+		return fmt.Sprintf("invalid group count: expected 5, found %d", len(groups))
+	}
+	for i, want := range []int{8, 4, 4, 4, 12} {
+		if len(groups[i]) != want {
+			return fmt.Sprintf("invalid group length in group %d: expected %d, found %d", i, want, len(groups[i]))
+		}
+	}
+	return "invalid length"
 }
 
 // pyValue renders a decoded JSON value as Python's repr would.
@@ -409,6 +464,8 @@ func pyValue(v any) string {
 		return zen.PyRepr(x)
 	case json.Number:
 		return x.String()
+	case pyBytes:
+		return "b" + zen.PyRepr(string(x))
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {

@@ -15,6 +15,7 @@ type tagRequest struct {
 	Name      string  `json:"name" zen:"required,max=255"`
 	Exclusive bool    `json:"exclusive"`
 	Color     *string `json:"color"`
+	Present   Present
 }
 
 type tagUpdate struct {
@@ -67,6 +68,9 @@ func (s *Server) createTag(r *http.Request) (any, error) {
 	}
 	if err := checkTagFields(&req.Name, req.Color); err != nil {
 		return nil, err
+	}
+	if req.Present["color"] && req.Color == nil {
+		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "color"}, nil, zen.TagColors)}}
 	}
 	color := store.RandomTagColor()
 	if req.Color != nil {
