@@ -49,7 +49,11 @@ func sourceObject(raw json.RawMessage) json.RawMessage {
 		a := dotted[i+1:]
 		attr = &a
 	}
-	b, _ := json.Marshal(map[string]any{"module": module, "attribute": attr, "type": "unknown"})
+	b, _ := json.Marshal(struct {
+		Module    string  `json:"module"`
+		Attribute *string `json:"attribute"`
+		Type      string  `json:"type"`
+	}{module, attr, "unknown"})
 	return b
 }
 

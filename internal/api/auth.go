@@ -55,7 +55,7 @@ func (s *Server) authed(next http.Handler) http.Handler {
 			}
 		}
 		token := ""
-		if c, err := r.Cookie(s.cfg.AuthCookieName); err == nil {
+		if c, err := r.Cookie(s.cfg.AuthCookieName); err == nil && c.Value != "" {
 			token = c.Value
 		} else if h := r.Header.Get("Authorization"); h != "" {
 			scheme, value, _ := strings.Cut(h, " ")
@@ -242,7 +242,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, plainDetail("Invalid request: device code and client ID are required."))
 			return
 		}
-		writeJSON(w, http.StatusBadRequest, plainDetail("Invalid request: invalid client ID."))
+		clientID, err := uuid.Parse(form["client_id"])
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, plainDetail("Invalid request: invalid client ID."))
+			return
+		}
+		// zengo has no device authorization: every device is unknown.
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_client",
+			"error_description": "Authentication error: error retrieving device with client ID " + clientID.String(), "error_uri": nil})
 		return
 	case "zenml-external":
 		writeJSON(w, http.StatusBadRequest, plainDetail("Unsupported grant type: zenml-external."))
@@ -312,7 +319,9 @@ var dummyHash, _ = auth.HashPassword("zengo-no-such-user")
 
 // logout is GET /api/v1/logout: it clears the auth cookie.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: s.cfg.AuthCookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0)})
+	// Written by hand: the standard cookie writer cannot send the quoted
+	// empty value the reference sends.
+	w.Header().Add("Set-Cookie", s.cfg.AuthCookieName+`=""; expires=`+s.cfg.Now().UTC().Format(http.TimeFormat)+`; HttpOnly; Max-Age=0; Path=/; SameSite=lax`)
 	writeJSON(w, http.StatusOK, nil)
 }
 

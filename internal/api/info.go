@@ -121,8 +121,8 @@ func (s *Server) updateSettings(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if err := requireAdminFor(r, "update server settings"); err != nil {
-		return nil, err
+	if !current(r).user.IsAdmin {
+		return nil, forbidden("Only admins can update server settings.")
 	}
 	if err := s.db.UpdateSettings(r.Context(), store.SettingsUpdate{ServerName: req.ServerName, LogoURL: req.LogoURL,
 		EnableAnalytics: req.EnableAnalytics, DisplayAnnouncements: req.DisplayAnnouncements, DisplayUpdates: req.DisplayUpdates}); err != nil {
@@ -137,5 +137,26 @@ func (s *Server) statistics(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]int{"stacks": st[0], "components": st[1], "projects": st[2]}, nil
+	return struct {
+		Stacks     int `json:"stacks"`
+		Components int `json:"components"`
+		Projects   int `json:"projects"`
+	}{st[0], st[1], st[2]}, nil
+}
+
+// componentTypes lists the stack component types, in the reference's order.
+func (s *Server) componentTypes(r *http.Request) (any, error) {
+	return []string{"alerter", "annotator", "artifact_store", "container_registry", "data_validator", "experiment_tracker",
+		"feature_store", "image_builder", "log_store", "model_deployer", "orchestrator", "step_operator", "model_registry",
+		"deployer", "sandbox"}, nil
+}
+
+// onboardingState lists the onboarding steps the server has seen.
+func (s *Server) onboardingState(r *http.Request) (any, error) {
+	return s.db.OnboardingState(r.Context())
+}
+
+// activateServer: a zengo server is active from its first start.
+func (s *Server) activateServer(r *http.Request) (any, error) {
+	return nil, forbidden("The server is already active.")
 }

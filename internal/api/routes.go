@@ -20,12 +20,15 @@ func (s *Server) routes() http.Handler {
 	public("POST /api/v1/login", http.HandlerFunc(s.login))
 	public("GET /api/v1/logout", http.HandlerFunc(s.logout))
 	public("PUT /api/v1/users/{user_name_or_id}/activate", handler(s.activateUser))
+	public("PUT /api/v1/activate", handler(s.activateServer))
 
 	// Auth and server.
 	authed("GET /api/v1/api_token", s.apiToken)
 	authed("GET /api/v1/settings", s.getSettings)
 	authed("PUT /api/v1/settings", s.updateSettings)
 	authed("GET /api/v1/statistics", s.statistics)
+	authed("GET /api/v1/component-types", s.componentTypes)
+	authed("GET /api/v1/onboarding_state", s.onboardingState)
 
 	// Users.
 	authed("GET /api/v1/current-user", s.getCurrentUser)
@@ -134,6 +137,12 @@ func (s *Server) routes() http.Handler {
 // of the mux's plain text.
 func withRouteErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && r.URL.Path != "/health" && r.URL.Path != "/ready" {
+			// The reference's routes take no HEAD.
+			w.Header().Set("Allow", "GET")
+			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
@@ -141,16 +150,15 @@ func withRouteErrors(mux *http.ServeMux) http.Handler {
 		probe := &statusProbe{header: http.Header{}}
 		mux.ServeHTTP(probe, r)
 		switch {
-		case probe.status == http.StatusMethodNotAllowed && r.Method != http.MethodGet:
-			if allow := probe.header.Get("Allow"); allow != "" {
-				w.Header().Set("Allow", strings.ReplaceAll(allow, ", HEAD", ""))
-			}
-			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
+		case r.Method == http.MethodGet && (r.URL.Path == "/api" || !strings.HasPrefix(r.URL.Path, "/api/")):
+			// The reference serves its dashboard on every other path.
+			serveNoDashboard(w)
 		case r.Method == http.MethodGet:
-			// The reference catches every other GET (the dashboard's
-			// routes), so a GET never learns that another method exists.
+			// The reference catches every other GET under /api, so a GET
+			// never learns that another method exists.
 			writeJSON(w, http.StatusNotFound, plainDetail("Not Found"))
 		default:
+			// Its catch-all GET route also makes every 405 say "GET".
 			w.Header().Set("Allow", "GET")
 			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
 		}
@@ -166,3 +174,11 @@ type statusProbe struct {
 func (p *statusProbe) Header() http.Header         { return p.header }
 func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *statusProbe) WriteHeader(code int)        { p.status = code }
+
+// serveNoDashboard answers the paths where the reference serves its web
+// dashboard. zengo has none; the page says where the API is.
+func serveNoDashboard(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte("<!doctype html><title>zengo</title><p>zengo serves the ZenML API under <a href=\"/api/v1/info\">/api/v1</a>; it has no dashboard.</p>\n"))
+}

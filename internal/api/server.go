@@ -81,7 +81,7 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if s.cfg.AuthCookieName == "" {
 		s.cfg.AuthCookieName = "zenml-server-" + s.serverID.String()
 	}
-	s.handler = withRequestLog(log, withRequestLimits(withSecurityHeaders(s.routes())))
+	s.handler = withRequestLog(log, withRequestLimits(withSecurityHeaders(withCORS(s.routes()))))
 	return s, nil
 }
 

@@ -243,7 +243,11 @@ func (s *Server) activateUser(r *http.Request) (any, error) {
 	if req.ActivationToken == nil {
 		return nil, credentialsError("Authentication error: no credentials provided")
 	}
-	if sec.ActivationTokenHash == nil || !auth.SecretMatches(*sec.ActivationTokenHash, *req.ActivationToken) {
+	if sec.ActivationTokenHash == nil {
+		// The reference's answer when the account has no token to match.
+		return nil, &zen.Error{Code: zen.EUnprocessable, Message: "hash could not be identified"}
+	}
+	if !auth.SecretMatches(*sec.ActivationTokenHash, *req.ActivationToken) {
 		return nil, credentialsError("Authentication error: invalid activation token for user %s", nameOrID)
 	}
 	active := true

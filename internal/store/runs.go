@@ -101,6 +101,9 @@ func (db *DB) GetOrCreateRun(ctx context.Context, run zen.Run, tags []TagRef) (o
 		if err := tx.attachTags(ctx, "pipeline_run", run.ID, tags, run.UserID); err != nil {
 			return err
 		}
+		if err := tx.markOnboarding(ctx, "pipeline_run"); err != nil {
+			return err
+		}
 		created = true
 		out, err = tx.getRun(ctx, run.ID)
 		return err

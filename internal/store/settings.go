@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -183,4 +184,35 @@ func (db *DB) ServerStatistics(ctx context.Context) ([3]int, error) {
 			Scan(&out[0], &out[1], &out[2])
 	})
 	return out, err
+}
+
+// OnboardingState lists the onboarding steps done, in the order they were.
+func (db *DB) OnboardingState(ctx context.Context) ([]string, error) {
+	var raw string
+	err := db.read(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT onboarding_state FROM server_settings WHERE id = 1`).Scan(&raw)
+	})
+	steps := []string{}
+	if err == nil {
+		err = json.Unmarshal([]byte(raw), &steps)
+	}
+	return steps, err
+}
+
+// markOnboarding records an onboarding step once.
+func (tx *Tx) markOnboarding(ctx context.Context, step string) error {
+	var raw string
+	if err := tx.queryRow(ctx, `SELECT onboarding_state FROM server_settings WHERE id = 1`).Scan(&raw); err != nil {
+		return err
+	}
+	var steps []string
+	json.Unmarshal([]byte(raw), &steps)
+	for _, s := range steps {
+		if s == step {
+			return nil
+		}
+	}
+	b, _ := json.Marshal(append(steps, step))
+	_, err := tx.exec(ctx, `UPDATE server_settings SET onboarding_state = ? WHERE id = 1`, string(b))
+	return err
 }
