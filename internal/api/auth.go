@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -68,7 +69,7 @@ func (s *Server) authed(next http.Handler) http.Handler {
 			notAuthenticated(w)
 			return
 		}
-		p, err := s.authenticateToken(r.Context(), token)
+		p, err := s.authenticateToken(r.Context(), token, r.Header.Get("X-CSRF-Token"))
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -80,13 +81,27 @@ func (s *Server) authed(next http.Handler) http.Handler {
 
 // authenticateToken accepts a JWT this server issued or, as the reference
 // does, an API key sent in its place.
-func (s *Server) authenticateToken(ctx context.Context, token string) (*principal, error) {
+func (s *Server) authenticateToken(ctx context.Context, token, csrf string) (*principal, error) {
 	if strings.HasPrefix(token, auth.APIKeyPrefix) {
 		return s.authenticateAPIKey(ctx, token)
 	}
 	claims, err := auth.Verify(token, s.secret, s.serverID.String(), s.cfg.Now())
 	if err != nil {
 		return nil, credentialsError("Authentication error: error decoding access token: %s.", err)
+	}
+	if claims.SessionID != "" {
+		// A session started from another site: the request must prove it
+		// comes from that session's page.
+		if csrf == "" {
+			return nil, credentialsError("Authentication error: missing CSRF token")
+		}
+		session, err := auth.VerifyCSRF(csrf, s.secret)
+		if err != nil {
+			return nil, credentialsError("%s", err)
+		}
+		if session.String() != claims.SessionID {
+			return nil, credentialsError("Authentication error: CSRF token does not match the access token")
+		}
 	}
 	userID, err := uuid.Parse(claims.Subject)
 	if err != nil {
@@ -270,6 +285,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		claims.APIKeyID, claims.KeyGeneration = p.apiKeyID.String(), p.keyGeneration
 	}
 	resp := tokenResponse{TokenType: "bearer"}
+	sameSite, secure := s.sameSiteLogin(r)
+	if !sameSite {
+		session := uuid.New()
+		claims.SessionID = session.String()
+		csrf := auth.SignCSRF(session, s.secret)
+		resp.CSRFToken = &csrf
+	}
 	if s.cfg.TokenExpireMinutes > 0 {
 		seconds := s.cfg.TokenExpireMinutes * 60
 		exp := float64(now.Add(time.Duration(seconds) * time.Second).Unix())
@@ -285,6 +307,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if p.apiKeyID == nil {
 		// Browsers log in with passwords; API-key logins get no cookie.
 		cookie := &http.Cookie{Name: s.cfg.AuthCookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+		if !sameSite && secure {
+			cookie.SameSite, cookie.Secure = http.SameSiteNoneMode, true
+		}
 		if resp.ExpiresIn != nil {
 			cookie.MaxAge = *resp.ExpiresIn
 		}
@@ -436,4 +461,44 @@ func (s *Server) touchActivity(r *http.Request) {
 	if err := s.db.TouchUserActivity(r.Context()); err != nil {
 		logger(r).Warn("record user activity", "err", err)
 	}
+}
+
+// sameSiteLogin tells whether a login comes from the server's own site (or
+// a subdomain), judged by Origin or Referer, and whether its cookie may be
+// marked Secure (not when the server is configured with an http URL).
+func (s *Server) sameSiteLogin(r *http.Request) (sameSite, secure bool) {
+	secure = true
+	serverHost := r.Host
+	if s.cfg.ServerURL != "" {
+		if u, err := url.Parse(s.cfg.ServerURL); err == nil {
+			serverHost = u.Host
+			secure = u.Scheme != "http"
+		}
+	} else if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" {
+		serverHost = fwd
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		origin = r.Header.Get("Referer")
+	}
+	if origin == "" {
+		return true, secure
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return true, secure
+	}
+	return isSameOrSubdomain(hostOnly(u.Host), hostOnly(serverHost)), secure
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+func isSameOrSubdomain(source, target string) bool {
+	target = strings.TrimPrefix(target, ".")
+	return strings.EqualFold(source, target) || strings.HasSuffix(strings.ToLower(source), "."+strings.ToLower(target))
 }
