@@ -1,41 +1,36 @@
-"""Writes internal/catalog/flavors.json: the stack component flavors that a
-ZenML 0.98.0 server registers on its first start (built-in ones first, then
-those of every integration), as data that zengo embeds.
+"""Writes internal/catalog/flavors.json: the stack component flavors a
+ZenML 0.98.0 server registers on its first start, exactly as that server
+answers them (display names and schemas included, keys in its order).
 
-Run with the pinned zenml installed:  .venv/bin/python tools/gen_flavors.py
+Start a reference server (see tests/compat/servers.py), then:
+
+    .venv/bin/python tools/gen_flavors.py http://127.0.0.1:8237 default <password>
 """
 
 import json
 import pathlib
+import sys
 
-from zenml.integrations.registry import integration_registry
-from zenml.stack.flavor_registry import FlavorRegistry
+import requests
 
-
-def describe(flavor_cls, integration):
-    request = flavor_cls().to_model(integration=integration, is_custom=False)
-    data = request.model_dump(mode="json")
-    return {
-        key: data.get(key)
-        for key in (
-            "name", "type", "display_name", "integration", "source",
-            "logo_url", "config_schema", "connector_type",
-            "connector_resource_type", "connector_resource_id_attr",
-            "docs_url", "sdk_docs_url",
-        )
-    }
+FIELDS_FROM_BODY = ("type", "display_name", "integration", "source", "logo_url")
+FIELDS_FROM_METADATA = ("config_schema", "connector_type", "connector_resource_type",
+                        "connector_resource_id_attr", "docs_url", "sdk_docs_url")
 
 
 def main():
-    flavors = [describe(f, "built-in") for f in FlavorRegistry().builtin_flavors]
-    for name, integration in integration_registry.integrations.items():
-        try:
-            for flavor_cls in integration.flavors():
-                flavors.append(describe(flavor_cls, name))
-        except Exception as exc:  # an integration that cannot load is skipped, as on the reference
-            print(f"skipped {name}: {exc}")
+    base, user, password = sys.argv[1:4]
+    token = requests.post(f"{base}/api/v1/login", data={"username": user, "password": password}).json()["access_token"]
+    page = requests.get(f"{base}/api/v1/flavors", params={"size": 1000, "hydrate": "true", "sort_by": "created"},
+                        headers={"Authorization": f"Bearer {token}"}).json()
+    flavors = []
+    for item in page["items"]:
+        entry = {"name": item["name"]}
+        entry.update({k: item["body"][k] for k in FIELDS_FROM_BODY})
+        entry.update({k: item["metadata"][k] for k in FIELDS_FROM_METADATA})
+        flavors.append(entry)
     out = pathlib.Path(__file__).resolve().parent.parent / "internal" / "catalog" / "flavors.json"
-    out.write_text(json.dumps(flavors, indent=1, sort_keys=True) + "\n")
+    out.write_text(json.dumps(flavors, indent=1) + "\n")
     print(f"wrote {len(flavors)} flavors to {out}")
 
 
