@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"zengo/internal/filter"
+	"zengo/internal/jsonobj"
 	"zengo/internal/store"
 	"zengo/internal/zen"
 )
@@ -331,22 +332,25 @@ func stepConfiguration(steps json.RawMessage, name string) (config, spec json.Ra
 // withSubstitutions merges the run's substitutions into a configuration's
 // own (its own win).
 func withSubstitutions(config json.RawMessage, subs map[string]any) json.RawMessage {
-	var m map[string]json.RawMessage
-	if len(config) == 0 || json.Unmarshal(config, &m) != nil {
-		m = map[string]json.RawMessage{}
+	m, err := jsonobj.Parse(config)
+	if err != nil {
+		m, _ = jsonobj.Parse([]byte("{}"))
 	}
 	merged := map[string]any{}
 	for k, v := range subs {
 		merged[k] = v
 	}
-	var given map[string]any
-	if json.Unmarshal(m["substitutions"], &given) == nil {
-		for k, v := range given {
-			merged[k] = v
+	if given, ok := m.Get("substitutions"); ok {
+		var g map[string]any
+		if json.Unmarshal(given, &g) == nil {
+			for k, v := range g {
+				merged[k] = v
+			}
 		}
 	}
-	m["substitutions"], _ = json.Marshal(merged)
-	out, _ := json.Marshal(m)
+	b, _ := json.Marshal(merged)
+	m.Set("substitutions", b)
+	out, _ := m.MarshalJSON()
 	return out
 }
 

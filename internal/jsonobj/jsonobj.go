@@ -1,0 +1,75 @@
+// Package jsonobj edits JSON objects without losing their key order, which
+// the reference's answers keep (pydantic writes fields in model order).
+package jsonobj
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// Object is a JSON object with ordered keys.
+type Object struct {
+	keys   []string
+	values map[string]json.RawMessage
+}
+
+// Parse reads a JSON object, remembering its key order.
+func Parse(raw []byte) (*Object, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	o := &Object{values: map[string]json.RawMessage{}}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		o.Set(key, v)
+	}
+	return o, nil
+}
+
+// Get returns a key's raw value.
+func (o *Object) Get(key string) (json.RawMessage, bool) {
+	v, ok := o.values[key]
+	return v, ok
+}
+
+// Set replaces a key's value in place, or appends the key.
+func (o *Object) Set(key string, v json.RawMessage) {
+	if _, ok := o.values[key]; !ok {
+		o.keys = append(o.keys, key)
+	}
+	o.values[key] = v
+}
+
+// Keys lists the keys in order.
+func (o *Object) Keys() []string { return o.keys }
+
+// MarshalJSON writes the object with its keys in order.
+func (o *Object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(o.values[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
