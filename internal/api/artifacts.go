@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zengo/internal/catalog"
 	"zengo/internal/store"
 	"zengo/internal/zen"
 )
@@ -43,18 +44,7 @@ func sourceObject(raw json.RawMessage) json.RawMessage {
 	if json.Unmarshal(raw, &dotted) != nil {
 		return raw
 	}
-	module, attr := dotted, (*string)(nil)
-	if i := strings.LastIndex(dotted, "."); i >= 0 {
-		module = dotted[:i]
-		a := dotted[i+1:]
-		attr = &a
-	}
-	b, _ := json.Marshal(struct {
-		Module    string  `json:"module"`
-		Attribute *string `json:"attribute"`
-		Type      string  `json:"type"`
-	}{module, attr, "unknown"})
-	return b
+	return catalog.SourceObject(dotted)
 }
 
 func (req artifactVersionRequest) toStore(userID uuid.UUID) (store.NewArtifactVersion, error) {

@@ -22,6 +22,8 @@ type principal struct {
 	user          *zen.User
 	apiKeyID      *uuid.UUID
 	keyGeneration int
+	// rawKey: the request sent the API key itself instead of a token.
+	rawKey bool
 }
 
 func current(r *http.Request) *principal {
@@ -83,7 +85,11 @@ func (s *Server) authed(next http.Handler) http.Handler {
 // does, an API key sent in its place.
 func (s *Server) authenticateToken(ctx context.Context, token, csrf string) (*principal, error) {
 	if strings.HasPrefix(token, auth.APIKeyPrefix) {
-		return s.authenticateAPIKey(ctx, token)
+		p, err := s.authenticateAPIKey(ctx, token)
+		if p != nil {
+			p.rawKey = true
+		}
+		return p, err
 	}
 	claims, err := auth.Verify(token, s.secret, s.serverID.String(), s.cfg.Now())
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"zengo/internal/filter"
+	"zengo/internal/jsonobj"
 	"zengo/internal/store"
 	"zengo/internal/zen"
 )
@@ -50,8 +51,26 @@ func checkProjectName(name string, body map[string]any) error {
 var nonProjectNameChars = regexp.MustCompile(`[^a-z0-9_-]`)
 
 func (s *Server) createProject(r *http.Request) (any, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if !isJSONContent(r) && len(body) > 0 {
+		return nil, &validationError{errs: []fieldError{{typ: "model_attributes_type", loc: []string{"body"},
+			msg: "Input should be a valid dictionary or object to extract fields from", input: pyBytes(body)}}}
+	}
+	// The reference's model fills a missing display name from the name
+	// before it validates either.
+	if obj, err := jsonobj.Parse(body); err == nil {
+		if name, ok := obj.Get("name"); ok {
+			if dn, ok := obj.Get("display_name"); !ok || string(dn) == "null" || string(dn) == `""` {
+				obj.Set("display_name", name)
+				body, _ = obj.MarshalJSON()
+			}
+		}
+	}
 	var req projectRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeJSON(body, &req); err != nil {
 		return nil, err
 	}
 	name, display := deref(req.Name), deref(req.DisplayName)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -158,8 +159,16 @@ func withRouteErrors(mux *http.ServeMux) http.Handler {
 			// never learns that another method exists.
 			writeJSON(w, http.StatusNotFound, plainDetail("Not Found"))
 		default:
-			// Its catch-all GET route also makes every 405 say "GET".
-			w.Header().Set("Allow", "GET")
+			// The reference names the methods of the first route that
+			// matches the path; its catch-all GET matches every path.
+			allow := "GET"
+			if probe.status == http.StatusMethodNotAllowed {
+				methods := strings.Split(probe.header.Get("Allow"), ", ")
+				if !slices.Contains(methods, "GET") && len(methods) > 0 && methods[0] != "" {
+					allow = methods[0]
+				}
+			}
+			w.Header().Set("Allow", allow)
 			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
 		}
 	})

@@ -81,6 +81,9 @@ func (s *Server) createSnapshot(r *http.Request) (any, error) {
 		if err := json.Unmarshal(req.StepConfigurations, &steps); err != nil {
 			return nil, &validationError{errs: []fieldError{{typ: "dict_type", loc: []string{"body", "step_configurations"}, msg: "Input should be a valid dictionary", input: string(req.StepConfigurations)}}}
 		}
+		if req.StepConfigurations, err = catalog.CompleteStepConfigurations(req.StepConfigurations); err != nil {
+			return nil, &validationError{errs: []fieldError{{typ: "model_type", loc: []string{"body", "step_configurations"}, msg: "Input should be a valid dictionary or instance of Step", input: string(req.StepConfigurations)}}}
+		}
 	}
 	project, err := s.scopeProject(r, req.Project.String())
 	if err != nil {

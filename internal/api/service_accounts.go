@@ -173,6 +173,9 @@ func (s *Server) updateAPIKey(r *http.Request) (any, error) {
 		return nil, err
 	}
 	updated, err := s.db.UpdateAPIKey(r.Context(), sa.ID, k.ID, store.APIKeyUpdate{Name: req.Name, Description: req.Description, Active: req.Active})
+	if zen.ErrorCode(err) == zen.EConflict {
+		return nil, zen.Errorf(zen.EConflict, "Unable to update API key with name '%s': Found an existing API key with the same name configured for the same '%s' service account.", deref(req.Name), sa.Name)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -270,11 +270,17 @@ func (s *Server) activateUser(r *http.Request) (any, error) {
 }
 
 func (s *Server) getCurrentUser(r *http.Request) (any, error) {
-	me := *current(r).user
+	p := current(r)
+	me := *p.user
 	if me.IsServiceAccount {
-		// A service account seen as a user has opted out of emails.
+		// A service account seen as a user has opted out of emails; the
+		// reference also shows an empty email when the key itself was sent.
 		no := false
 		me.EmailOptedIn = &no
+		if p.rawKey {
+			empty := ""
+			me.Email = &empty
+		}
 	}
 	return userView(&me, true, true), nil
 }

@@ -78,7 +78,7 @@ var ErrBadAPIKey = errors.New("error decoding API key")
 // DecodeAPIKey splits an encoded key into its id and secret.
 func DecodeAPIKey(encoded string) (uuid.UUID, string, error) {
 	encoded = strings.TrimPrefix(encoded, APIKeyPrefix)
-	raw, err := base64.StdEncoding.DecodeString(encoded)
+	raw, err := base64.StdEncoding.DecodeString(lenientBase64(encoded))
 	if err != nil {
 		return uuid.Nil, "", ErrBadAPIKey
 	}
@@ -94,4 +94,24 @@ func DecodeAPIKey(encoded string) (uuid.UUID, string, error) {
 		return uuid.Nil, "", ErrBadAPIKey
 	}
 	return id, k.Key, nil
+}
+
+// lenientBase64 reads base64 as Python's non-strict decoder does: it skips
+// characters outside the alphabet and ignores whatever follows the padding.
+func lenientBase64(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c == '=':
+			goto done
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+			b.WriteRune(c)
+		}
+	}
+done:
+	out := b.String()
+	if r := len(out) % 4; r != 0 {
+		out += strings.Repeat("=", 4-r)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"strings"
 
 	"zengo/internal/jsonobj"
 )
@@ -35,4 +36,122 @@ func CompletePipelineConfiguration(given json.RawMessage) (json.RawMessage, erro
 		out.Set(k, v)
 	}
 	return out.MarshalJSON()
+}
+
+// stepConfigurationDefaults and stepSpecDefaults are the fields of the
+// reference's StepConfiguration and StepSpec with their defaults, in its
+// order.
+const stepConfigurationDefaults = `{"enable_cache":null,"enable_artifact_metadata":null,"enable_artifact_visualization":null,
+"enable_step_logs":null,"step_operator":null,"experiment_tracker":null,"parameters":{},"settings":{},"environment":{},
+"secrets":[],"extra":{},"failure_hook_source":null,"success_hook_source":null,"start_hook_source":null,"end_hook_source":null,
+"model":null,"retry":null,"substitutions":{},"cache_policy":{"include_step_code":true,"include_step_parameters":true,
+"include_artifact_values":true,"include_artifact_ids":true,"ignored_inputs":null,"file_dependencies":null,
+"source_dependencies":null,"cache_func":null,"expires_after":null},"runtime":null,"heartbeat_healthy_threshold":30,
+"group":null,"outputs":{},"name":null,"step_type":null,"template":null,"caching_parameters":{},"external_input_artifacts":{},
+"model_artifacts_or_metadata":{},"client_lazy_loaders":{},"command":null}`
+
+const stepSpecDefaults = `{"source":null,"upstream_steps":[],"inputs":{},"invocation_id":null,"enable_heartbeat":false,"parameter_spec":null}`
+
+const stepInputDefaults = `{"step_name":null,"output_name":null,"chunk_index":null,"chunk_size":null}`
+
+// overlay returns defaults with the given object's members laid over them.
+func overlay(defaults string, given json.RawMessage) (*jsonobj.Object, error) {
+	out, err := jsonobj.Parse([]byte(defaults))
+	if err != nil {
+		return nil, err
+	}
+	if len(given) == 0 || string(given) == "null" {
+		return out, nil
+	}
+	in, err := jsonobj.Parse(given)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range in.Keys() {
+		v, _ := in.Get(k)
+		out.Set(k, v)
+	}
+	return out, nil
+}
+
+// CompleteStepConfigurations fills each step's spec and configuration with
+// the reference's defaults (a source given as a dotted path becomes a source
+// object) and adds step_config_overrides, as the reference stores them. The
+// steps keep their order: the local orchestrator runs them in it.
+func CompleteStepConfigurations(given json.RawMessage) (json.RawMessage, error) {
+	steps, err := jsonobj.Parse(given)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range steps.Keys() {
+		raw, _ := steps.Get(name)
+		step, err := jsonobj.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		specRaw, _ := step.Get("spec")
+		spec, err := overlay(stepSpecDefaults, specRaw)
+		if err != nil {
+			return nil, err
+		}
+		if src, ok := spec.Get("source"); ok {
+			var dotted string
+			if json.Unmarshal(src, &dotted) == nil {
+				spec.Set("source", SourceObject(dotted))
+			}
+		}
+		if inputsRaw, ok := spec.Get("inputs"); ok {
+			inputs, err := jsonobj.Parse(inputsRaw)
+			if err == nil {
+				for _, in := range inputs.Keys() {
+					v, _ := inputs.Get(in)
+					if full, err := overlay(stepInputDefaults, v); err == nil {
+						b, _ := full.MarshalJSON()
+						inputs.Set(in, b)
+					}
+				}
+				b, _ := inputs.MarshalJSON()
+				spec.Set("inputs", b)
+			}
+		}
+		configRaw, _ := step.Get("config")
+		config, err := overlay(stepConfigurationDefaults, configRaw)
+		if err != nil {
+			return nil, err
+		}
+		overridesRaw, ok := step.Get("step_config_overrides")
+		if !ok || string(overridesRaw) == "null" {
+			overridesRaw = configRaw
+		}
+		overrides, err := overlay(stepConfigurationDefaults, overridesRaw)
+		if err != nil {
+			return nil, err
+		}
+		specJSON, _ := spec.MarshalJSON()
+		configJSON, _ := config.MarshalJSON()
+		overridesJSON, _ := overrides.MarshalJSON()
+		step.Set("spec", specJSON)
+		step.Set("config", configJSON)
+		step.Set("step_config_overrides", overridesJSON)
+		b, _ := step.MarshalJSON()
+		steps.Set(name, b)
+	}
+	return steps.MarshalJSON()
+}
+
+// SourceObject turns a dotted import path into the reference's source
+// object.
+func SourceObject(dotted string) json.RawMessage {
+	module, attr := dotted, (*string)(nil)
+	if i := strings.LastIndex(dotted, "."); i >= 0 {
+		module = dotted[:i]
+		a := dotted[i+1:]
+		attr = &a
+	}
+	b, _ := json.Marshal(struct {
+		Module    string  `json:"module"`
+		Attribute *string `json:"attribute"`
+		Type      string  `json:"type"`
+	}{module, attr, "unknown"})
+	return b
 }

@@ -126,9 +126,9 @@ func (tx *Tx) createArtifactVersion(ctx context.Context, req NewArtifactVersion)
 	if err != nil {
 		return uuid.Nil, err
 	}
-	for _, v := range req.Visualizations {
-		if _, err := tx.exec(ctx, `INSERT INTO artifact_visualizations (id, artifact_version_id, type, uri, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
-			hexID(uuid.New()), hexID(av.ID), v.Type, v.URI, tx.now.Micros(), tx.now.Micros()); err != nil {
+	for i, v := range req.Visualizations {
+		if _, err := tx.exec(ctx, `INSERT INTO artifact_visualizations (id, artifact_version_id, type, uri, position, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			hexID(uuid.New()), hexID(av.ID), v.Type, v.URI, i, tx.now.Micros(), tx.now.Micros()); err != nil {
 			return uuid.Nil, err
 		}
 	}
@@ -163,7 +163,7 @@ func (tx *Tx) artifactVersionsByID(ctx context.Context, ids []uuid.UUID) (map[uu
 		return out, err
 	}
 	rows, err := tx.query(ctx, `SELECT `+artifactVisualizationSelect+` FROM artifact_visualizations av
-		WHERE av.artifact_version_id IN (`+placeholders(len(ids))+`) ORDER BY av.created, av.id`, idArgs(ids)...)
+		WHERE av.artifact_version_id IN (`+placeholders(len(ids))+`) ORDER BY av.position, av.id`, idArgs(ids)...)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,10 @@ func (tx *Tx) createProject(ctx context.Context, p *zen.Project) error {
 	if tx.db.dialect.isUniqueViolation(err) {
 		return zen.Errorf(zen.EConflict, "Unable to create the requested project with name '%s': Found another existing project with the same name.", p.Name)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return tx.markOnboarding(ctx, "project_created")
 }
 
 // GetProject finds a project by UUID or name.

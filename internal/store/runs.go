@@ -101,9 +101,6 @@ func (db *DB) GetOrCreateRun(ctx context.Context, run zen.Run, tags []TagRef) (o
 		if err := tx.attachTags(ctx, "pipeline_run", run.ID, tags, run.UserID); err != nil {
 			return err
 		}
-		if err := tx.markOnboarding(ctx, "pipeline_run"); err != nil {
-			return err
-		}
 		created = true
 		out, err = tx.getRun(ctx, run.ID)
 		return err
@@ -292,6 +289,11 @@ func (db *DB) UpdateRun(ctx context.Context, id uuid.UUID, up RunUpdate, userID 
 					set.addSQL("end_time = NULL")
 				} else if run.InProgress && !change.InProgress && run.EndTime == nil {
 					set.addSQL("end_time = ?", tx.now.Micros())
+				}
+				if zen.IsFinished(change.Status) {
+					if err := tx.markOnboarding(ctx, "pipeline_run"); err != nil {
+						return err
+					}
 				}
 			}
 		}

@@ -336,9 +336,14 @@ func (tx *Tx) refreshRunStatus(ctx context.Context, run *zen.Run) error {
 	if zen.IsFinished(next) {
 		end = tx.now.Micros()
 	}
-	_, err = tx.exec(ctx, `UPDATE pipeline_runs SET status = ?, in_progress = ?, end_time = COALESCE(end_time, ?), updated = ? WHERE id = ?`,
-		next, !zen.IsFinished(next), end, tx.now.Micros(), hexID(run.ID))
-	return err
+	if _, err := tx.exec(ctx, `UPDATE pipeline_runs SET status = ?, in_progress = ?, end_time = COALESCE(end_time, ?), updated = ? WHERE id = ?`,
+		next, !zen.IsFinished(next), end, tx.now.Micros(), hexID(run.ID)); err != nil {
+		return err
+	}
+	if zen.IsFinished(next) {
+		return tx.markOnboarding(ctx, "pipeline_run")
+	}
+	return nil
 }
 
 // GetStep finds a step with its run, artifacts and logs.

@@ -145,6 +145,8 @@ CREATE TABLE artifact_visualizations (
     artifact_version_id CHAR(32) NOT NULL REFERENCES artifact_versions (id) ON DELETE CASCADE,
     type                VARCHAR(32) COLLATE "C" NOT NULL,
     uri                 TEXT COLLATE "C" NOT NULL,
+    -- Order within the version, as the client listed them.
+    position            INTEGER NOT NULL DEFAULT 0,
     created             BIGINT NOT NULL,
     updated             BIGINT NOT NULL
 );
