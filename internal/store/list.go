@@ -28,6 +28,9 @@ type listSpec struct {
 	// fastCount, when it reports ok, answers the total without a COUNT
 	// (from a maintained counter).
 	fastCount func(tx *Tx, l *filter.List) (n int, ok bool, err error)
+	// countFrom, when set, is a lighter FROM clause for the count: the
+	// joins that only serve the page's columns left out.
+	countFrom func(l *filter.List) string
 }
 
 // deepOffset is the offset from which a page first selects the ids of its
@@ -86,7 +89,11 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 		info.Total, counted = n, ok
 	}
 	if !counted {
-		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM "+spec.from+whereSQL, where.args...).Scan(&info.Total); err != nil {
+		from := spec.from
+		if spec.countFrom != nil {
+			from = spec.countFrom(l)
+		}
+		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM "+from+whereSQL, where.args...).Scan(&info.Total); err != nil {
 			return info, err
 		}
 	}

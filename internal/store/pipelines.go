@@ -189,6 +189,14 @@ type PipelineScope struct {
 func (db *DB) ListPipelines(ctx context.Context, l *filter.List, scope PipelineScope) (*zen.Page[*zen.Pipeline], error) {
 	d := db.dialect
 	spec := &listSpec{from: pipelineFrom, alias: "p", columns: pipelineFilterColumns,
+		// The latest run is joined for its columns; only its filters need
+		// it in the count.
+		countFrom: func(l *filter.List) string {
+			if len(l.Fixed) > 0 {
+				return pipelineFrom
+			}
+			return "pipelines p"
+		},
 		// The project's maintained count answers the unfiltered total.
 		fastCount: func(tx *Tx, l *filter.List) (int, bool, error) {
 			if len(l.Conditions) > 0 || len(l.Fixed) > 0 || scope.ScopeUser != nil {

@@ -21,9 +21,11 @@ CREATE TABLE pipelines (
     updated            BIGINT NOT NULL,
     UNIQUE (project_id, name)
 );
-CREATE INDEX pipelines_project_created ON pipelines (project_id, created, id);
-CREATE INDEX pipelines_project_updated ON pipelines (project_id, updated, id);
-CREATE INDEX pipelines_project_latest ON pipelines (project_id, latest_activity, id);
+-- The sort indexes carry the name too, so that a name search in sort
+-- order reads the index alone.
+CREATE INDEX pipelines_project_created ON pipelines (project_id, created, id, name);
+CREATE INDEX pipelines_project_updated ON pipelines (project_id, updated, id, name);
+CREATE INDEX pipelines_project_latest ON pipelines (project_id, latest_activity, id, name);
 CREATE INDEX pipelines_project_user ON pipelines (project_id, user_id, id);
 CREATE INDEX pipelines_latest_run ON pipelines (latest_run_id);
 
