@@ -1,0 +1,5 @@
+package loadgen
+
+import "bytes"
+
+type bytesBuffer = bytes.Buffer
