@@ -135,10 +135,7 @@ func (db *DB) UpdatePipeline(ctx context.Context, id uuid.UUID, up PipelineUpdat
 		if n, _ := res.RowsAffected(); n == 0 {
 			return zen.NotFound("Unable to get pipeline with ID '%s': No pipeline with this ID found", id)
 		}
-		if err := tx.attachTags(ctx, "pipeline", id, up.AddTags, userID); err != nil {
-			return err
-		}
-		if err := tx.detachTags(ctx, "pipeline", id, up.RemoveTags); err != nil {
+		if err := tx.retag(ctx, "pipeline", id, up.AddTags, up.RemoveTags, userID); err != nil {
 			return err
 		}
 		out, err = tx.getPipeline(ctx, id)

@@ -315,10 +315,7 @@ func (db *DB) UpdateRun(ctx context.Context, id uuid.UUID, up RunUpdate, userID 
 				return err
 			}
 		}
-		if err := tx.attachTags(ctx, "pipeline_run", id, up.AddTags, userID); err != nil {
-			return err
-		}
-		if err := tx.detachTags(ctx, "pipeline_run", id, up.RemoveTags); err != nil {
+		if err := tx.retag(ctx, "pipeline_run", id, up.AddTags, up.RemoveTags, userID); err != nil {
 			return err
 		}
 		out, err = tx.getRun(ctx, id)

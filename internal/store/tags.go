@@ -405,6 +405,16 @@ func (tx *Tx) resolveTags(ctx context.Context, refs []TagRef, userID *uuid.UUID,
 	return out, nil
 }
 
+// retag applies an update's tag changes to one resource: the additions
+// first, then the removals, as the reference does (a tag in both lists
+// ends up removed).
+func (tx *Tx) retag(ctx context.Context, resourceType string, resourceID uuid.UUID, add, remove []TagRef, userID *uuid.UUID) error {
+	if err := tx.attachTags(ctx, resourceType, resourceID, add, userID); err != nil {
+		return err
+	}
+	return tx.detachTags(ctx, resourceType, resourceID, remove)
+}
+
 // detachTags removes links by tag name or id; unknown tags and missing
 // links are skipped.
 func (tx *Tx) detachTags(ctx context.Context, resourceType string, resourceID uuid.UUID, refs []TagRef) error {
