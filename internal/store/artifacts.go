@@ -126,11 +126,12 @@ func (tx *Tx) createArtifactVersion(ctx context.Context, req NewArtifactVersion)
 	if err != nil {
 		return uuid.Nil, err
 	}
+	var visualizations rowsBuilder
 	for i, v := range req.Visualizations {
-		if _, err := tx.exec(ctx, `INSERT INTO artifact_visualizations (id, artifact_version_id, type, uri, position, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			hexID(uuid.New()), hexID(av.ID), v.Type, v.URI, i, tx.now.Micros(), tx.now.Micros()); err != nil {
-			return uuid.Nil, err
-		}
+		visualizations.add(7, hexID(uuid.New()), hexID(av.ID), v.Type, v.URI, i, tx.now.Micros(), tx.now.Micros())
+	}
+	if _, err := tx.insertRows(ctx, "artifact_visualizations (id, artifact_version_id, type, uri, position, created, updated)", visualizations, false); err != nil {
+		return uuid.Nil, err
 	}
 	if err := tx.addRunMetadata(ctx, "artifact_version", av.ID, req.Metadata, nil, av.UserID); err != nil {
 		return uuid.Nil, err
@@ -205,17 +206,16 @@ func (tx *Tx) artifactVersionsByID(ctx context.Context, ids []uuid.UUID) (map[uu
 
 // addRunMetadata records key-value metadata of a resource.
 func (tx *Tx) addRunMetadata(ctx context.Context, resourceType string, resourceID uuid.UUID, values map[string]json.RawMessage, types map[string]string, userID *uuid.UUID) error {
+	var rows rowsBuilder
 	for key, value := range values {
 		typ := types[key]
 		if typ == "" {
 			typ = "str"
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO run_metadata (id, resource_id, resource_type, mkey, value, type, user_id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			hexID(uuid.New()), hexID(resourceID), resourceType, key, string(value), typ, hexIDPtr(userID), tx.now.Micros()); err != nil {
-			return err
-		}
+		rows.add(8, hexID(uuid.New()), hexID(resourceID), resourceType, key, string(value), typ, hexIDPtr(userID), tx.now.Micros())
 	}
-	return nil
+	_, err := tx.insertRows(ctx, "run_metadata (id, resource_id, resource_type, mkey, value, type, user_id, created)", rows, false)
+	return err
 }
 
 // runMetadataOf loads the metadata of many resources; a key set twice

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -110,10 +109,8 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 				{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
 			}
 			for _, st := range stmts {
-				for _, chunk := range st.rows.chunks(400) {
-					if _, err := tx.exec(ctx, "INSERT INTO "+st.target+" VALUES "+chunk.sql, chunk.args...); err != nil {
-						return err
-					}
+				if _, err := tx.insertRows(ctx, st.target, st.rows, false); err != nil {
+					return err
 				}
 			}
 			_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + ? WHERE id = ?`, end-start, projectID)
@@ -127,41 +124,6 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 		}
 	}
 	return project, nil
-}
-
-// rowsBuilder accumulates rows for multi-row INSERTs.
-type rowsBuilder struct {
-	width int
-	args  []any
-}
-
-func (b *rowsBuilder) add(width int, values ...any) {
-	if len(values) != width {
-		panic(fmt.Sprintf("seed row has %d values, want %d", len(values), width))
-	}
-	b.width = width
-	b.args = append(b.args, values...)
-}
-
-type chunk struct {
-	sql  string
-	args []any
-}
-
-// chunks splits the rows into statements of at most n rows, staying under
-// every engine's bind-parameter limit.
-func (b rowsBuilder) chunks(n int) []chunk {
-	if b.width == 0 {
-		return nil
-	}
-	row := "(" + placeholders(b.width) + ")"
-	var out []chunk
-	for start := 0; start < len(b.args); start += n * b.width {
-		end := min(start+n*b.width, len(b.args))
-		rows := (end - start) / b.width
-		out = append(out, chunk{sql: strings.TrimSuffix(strings.Repeat(row+", ", rows), ", "), args: b.args[start:end]})
-	}
-	return out
 }
 
 // firstColumn returns the first column of a query's rows as strings.

@@ -295,13 +295,11 @@ func (tx *Tx) attachTags(ctx context.Context, resourceType string, resourceID uu
 
 // linkTags inserts links, keeping those that exist.
 func (tx *Tx) linkTags(ctx context.Context, tags []*zen.Tag, resourceType string, resourceID uuid.UUID) error {
-	var values []string
-	var args []any
+	var rows rowsBuilder
 	for _, t := range tags {
-		values = append(values, "(?, ?, ?, ?, ?, ?)")
-		args = append(args, hexID(uuid.New()), hexID(t.ID), hexID(resourceID), resourceType, tx.now.Micros(), tx.now.Micros())
+		rows.add(6, hexID(uuid.New()), hexID(t.ID), hexID(resourceID), resourceType, tx.now.Micros(), tx.now.Micros())
 	}
-	_, err := tx.exec(ctx, tx.db.dialect.insertIgnore("tag_resources (id, tag_id, resource_id, resource_type, created, updated)", strings.Join(values, ", ")), args...)
+	_, err := tx.insertRows(ctx, "tag_resources (id, tag_id, resource_id, resource_type, created, updated)", rows, true)
 	return err
 }
 
@@ -386,19 +384,17 @@ func (tx *Tx) resolveTags(ctx context.Context, refs []TagRef, userID *uuid.UUID,
 		out = append(out, t)
 	}
 	if len(missing) > 0 {
-		var values []string
-		var args []any
+		var rows rowsBuilder
 		for _, t := range missing {
-			values = append(values, "(?, ?, ?, FALSE, ?, ?, ?)")
-			args = append(args, hexID(t.ID), t.Name, t.Color, hexIDPtr(t.UserID), t.Created.Micros(), t.Updated.Micros())
+			rows.add(7, hexID(t.ID), t.Name, t.Color, false, hexIDPtr(t.UserID), t.Created.Micros(), t.Updated.Micros())
 		}
 		// Another request may create the same tag at the same moment (on
 		// engines with concurrent writers): keep whichever row won.
-		res, err := tx.exec(ctx, tx.db.dialect.insertIgnore("tags (id, name, color, exclusive, user_id, created, updated)", strings.Join(values, ", ")), args...)
+		n, err := tx.insertRows(ctx, "tags (id, name, color, exclusive, user_id, created, updated)", rows, true)
 		if err != nil {
 			return nil, err
 		}
-		if n, _ := res.RowsAffected(); int(n) < len(missing) {
+		if int(n) < len(missing) {
 			return tx.resolveTags(ctx, refs, userID, false)
 		}
 	}
