@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -223,40 +222,46 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 	return out, err
 }
 
-// linkStepArtifacts records a step's inputs or outputs.
+// linkStepArtifacts records a step's inputs or outputs: one lookup and one
+// insert, whatever their number.
 func (tx *Tx) linkStepArtifacts(ctx context.Context, stepID uuid.UUID, direction string, byName map[string][]uuid.UUID) error {
 	names := make([]string, 0, len(byName))
 	for name := range byName {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	var inputType any
+	if direction == "input" {
+		inputType = "step_output"
+	}
+	var rows rowsBuilder
+	var ordered []*uuid.UUID
 	for _, name := range names {
-		for i, avID := range byName[name] {
-			var inputType any
-			if direction == "input" {
-				inputType = "step_output"
-			}
-			_, err := tx.exec(ctx, tx.db.dialect.insertIgnore("step_run_artifacts (step_run_id, artifact_version_id, direction, name, position, input_type)",
-				"(?, ?, ?, ?, ?, ?)"), hexID(stepID), hexID(avID), direction, name, i, inputType)
-			if err != nil {
-				if isForeignKeyViolation(err) {
-					return zen.NotFound("Unable to get artifact version with ID '%s': No artifact version with this ID found", avID)
-				}
-				return err
-			}
+		for i := range byName[name] {
+			avID := &byName[name][i]
+			ordered = append(ordered, avID)
+			rows.add(6, hexID(stepID), hexID(*avID), direction, name, i, inputType)
 		}
 	}
-	return nil
-}
-
-func isForeignKeyViolation(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"FOREIGN KEY constraint failed", "violates foreign key constraint", "a foreign key constraint fails"} {
-		if strings.Contains(msg, s) {
-			return true
+	// Looked up before the insert (the foreign key would refuse it too)
+	// so that the answer names the first unknown version: a constraint
+	// error names no row, and on PostgreSQL ends the transaction.
+	known, err := byIDs(ctx, tx, `SELECT a.id FROM artifact_versions a WHERE a.id`, uniqueIDs(ordered...),
+		func(r interface{ Scan(...any) error }) (uuid.UUID, error) {
+			var id uuid.UUID
+			return id, r.Scan(dbID{&id})
+		},
+		func(id uuid.UUID) uuid.UUID { return id })
+	if err != nil {
+		return err
+	}
+	for _, id := range ordered {
+		if _, ok := known[*id]; !ok {
+			return zen.NotFound("Unable to get artifact version with ID '%s': No artifact version with this ID found", *id)
 		}
 	}
-	return false
+	_, err = tx.insertRows(ctx, "step_run_artifacts (step_run_id, artifact_version_id, direction, name, position, input_type)", rows, true)
+	return err
 }
 
 // StepUpdate carries a step update.

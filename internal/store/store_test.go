@@ -470,6 +470,17 @@ func TestRunStatusFollowsSteps(t *testing.T) {
 		if len(b.ParentStepIDs) != 1 || b.ParentStepIDs[0] != a.ID || len(b.Inputs["x"]) != 1 {
 			t.Fatalf("step b: parents %v inputs %v", b.ParentStepIDs, b.Inputs)
 		}
+		// An unknown input version is named in a 404 and nothing is written.
+		unknown := uuid.New()
+		_, err = f.db.CreateStep(ctx, NewStepRun{StepRun: StepRun{Name: "c", PipelineRunID: run.ID, Status: zen.StatusRunning},
+			Inputs: map[string][]uuid.UUID{"x": {avs[0].ID}, "y": {unknown}}})
+		if !zen.IsNotFound(err) || !strings.Contains(err.Error(), unknown.String()) {
+			t.Fatalf("step with an unknown input: %v", err)
+		}
+		refused, err := f.db.ListSteps(ctx, mustList(t, filter.Steps, "name=c"), StepScope{ProjectID: f.project.ID})
+		if err != nil || refused.Total != 0 {
+			t.Fatalf("the refused step was written: %+v %v", refused, err)
+		}
 		if _, err := f.db.UpdateStep(ctx, b.ID, StepUpdate{Status: ptr(zen.StatusFailed)}); err != nil {
 			t.Fatal(err)
 		}
