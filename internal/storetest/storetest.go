@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -33,26 +32,35 @@ func Engines() []Engine {
 	out := []Engine{{Name: "sqlite", Fresh: func(t *testing.T) string {
 		return "sqlite:///" + filepath.Join(t.TempDir(), "test.db")
 	}}}
-	servers := map[string]string{
-		"postgres": os.Getenv("ZENGO_TEST_POSTGRES_URL"),
-		"mysql":    os.Getenv("ZENGO_TEST_MYSQL_URL"),
-	}
-	names := []string{"postgres", "mysql"}
-	sort.Strings(names)
-	for _, name := range names {
-		base := servers[name]
+	for _, se := range serverEngines {
+		base := os.Getenv(se.env)
 		if base == "" {
 			continue
 		}
+		name := se.name
 		out = append(out, Engine{Name: name, Fresh: func(t *testing.T) string { return freshServerDB(t, base, name) }})
 	}
 	return out
 }
 
-// ForEach runs fn as a subtest per engine, each with a fresh database.
+// serverEngines are the engines that need a server, each with the
+// variable that names it.
+var serverEngines = []struct{ name, env string }{
+	{"mysql", "ZENGO_TEST_MYSQL_URL"},
+	{"postgres", "ZENGO_TEST_POSTGRES_URL"},
+}
+
+// ForEach runs fn as a subtest per engine, each with a fresh database. An
+// engine without a server shows as a skipped subtest, so that a run that
+// tested SQLite alone says so.
 func ForEach(t *testing.T, fn func(t *testing.T, url string)) {
 	for _, e := range Engines() {
 		t.Run(e.Name, func(t *testing.T) { fn(t, e.Fresh(t)) })
+	}
+	for _, se := range serverEngines {
+		if os.Getenv(se.env) == "" {
+			t.Run(se.name, func(t *testing.T) { t.Skip(se.env + " is not set") })
+		}
 	}
 }
 

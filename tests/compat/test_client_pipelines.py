@@ -133,6 +133,7 @@ def test_update_pipeline_add_and_remove_tags(pipelines_zengo):
     assert r["created"] == ["up-t1", "up-t2"]
     assert r["after_update"] == ["up-a1", "up-a2", "up-t2"]
     assert r["description"] == "d2"
+    assert r["after_desc"] == ["up-a1", "up-a2", "up-t2"]
     assert r["get"] == ["d2", ["up-a1", "up-a2", "up-t2"]]
 
 
