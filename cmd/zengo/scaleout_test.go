@@ -33,6 +33,9 @@ func TestConcurrentCreateThroughTwoProcesses(t *testing.T) {
 				}(i, c)
 			}
 			wg.Wait()
+			if t.Failed() { // a request failed in its goroutine: its message says why
+				t.FailNow()
+			}
 			if !(statuses[0] == 200 && statuses[1] == 409 || statuses[0] == 409 && statuses[1] == 200) {
 				t.Fatalf("round %d: statuses %v, want one 200 and one 409", round, statuses)
 			}
@@ -52,6 +55,9 @@ func TestReplicasBootstrapOnce(t *testing.T) {
 			go func(i int) { defer wg.Done(); bases[i] = startServer(t, env) }(i)
 		}
 		wg.Wait()
+		if t.Failed() { // a replica did not start: its message says why
+			t.FailNow()
+		}
 		c := login(t, bases[0], "default", "secret")
 		for _, base := range bases[1:] {
 			(&client{t: t, base: base, token: c.token}).json("GET", "/api/v1/current-user", nil, 200)
