@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -290,10 +293,28 @@ func TestUserCommand(t *testing.T) {
 	login(t, base, "alice", "pw2").json("GET", "/api/v1/current-user", nil, 200)
 }
 
+// Every variable the program's settings name (in config.go and serve.go)
+// is listed by serve --help.
 func TestHelpListsEveryVariable(t *testing.T) {
 	var errOut bytes.Buffer
-	run(context.Background(), []string{"serve", "--help"}, func(string) string { return "" }, io.Discard, &errOut)
-	for _, v := range []string{"ZENML_STORE_URL", "ZENGO_LISTEN", "ZENML_SERVER_JWT_SECRET_KEY", "ZENML_DEFAULT_USER_NAME", "ZENML_DEFAULT_USER_PASSWORD"} {
+	if err := run(context.Background(), []string{"serve", "--help"}, func(string) string { return "" }, io.Discard, &errOut); err != nil && !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("serve --help: %v", err)
+	}
+	variable := regexp.MustCompile(`"((?:ZENGO|ZENML)_[A-Z0-9_]+)"`)
+	var named []string
+	for _, file := range []string{"config.go", "serve.go"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range variable.FindAllStringSubmatch(string(src), -1) {
+			named = append(named, m[1])
+		}
+	}
+	if len(named) < 10 {
+		t.Fatalf("found only %d variables in the sources: %v", len(named), named)
+	}
+	for _, v := range named {
 		if !strings.Contains(errOut.String(), v) {
 			t.Errorf("serve --help does not mention %s", v)
 		}
