@@ -198,7 +198,7 @@ func TestRunAgainstServer(t *testing.T) {
 		t.Fatalf("only %d requests", res.Total.Requests)
 	}
 	get, create, fail := res.ByRequest["get"], res.ByRequest["create"], res.ByRequest["fail"]
-	if get.Errors != 0 || create.Errors != 0 {
+	if get.Requests == 0 || create.Requests == 0 || get.Errors != 0 || create.Errors != 0 {
 		t.Fatalf("unexpected errors: get %+v create %+v samples %v", get, create, res.ErrorSamples)
 	}
 	if fail.Errors != fail.Requests || fail.Requests == 0 || fail.Status["500"] != fail.Requests {
@@ -278,6 +278,11 @@ func TestTemplatesSeeWorkerSequence(t *testing.T) {
 	}
 	if paths[0] != paths[1] || paths[2] != paths[3] {
 		t.Fatalf("add and remove should hit the same pipeline: %v", paths)
+	}
+	for _, p := range paths {
+		if p != "/p/a" && p != "/p/b" && p != "/p/c" {
+			t.Fatalf("path %q does not pick one of the ids", p)
+		}
 	}
 	if strings.Join(bodies, ",") != "add,remove,add,remove" {
 		t.Fatalf("bodies %v", bodies)
