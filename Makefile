@@ -40,8 +40,17 @@ compat-report: build venv
 clean:
 	rm -rf bin
 
+# Fuzz the JSON error-position check and the list-language parser, FUZZTIME
+# each (default 10m; not part of `make test`). New failing inputs land in
+# the packages' testdata/fuzz folders, which `go test` then replays.
+FUZZTIME ?= 10m
+.PHONY: fuzz
+fuzz:
+	$(GO) test ./internal/api -run '^$$' -fuzz '^FuzzPythonJSONError$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./internal/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+
 # --- Benchmarks (bench/README.md) ---
-.PHONY: bench-compare bench-scale bench-test
+.PHONY: bench-compare bench-scale bench-test bench-body
 
 # zengo against the reference ZenML 0.98.0 server on the same data and requests.
 # Tune with BENCH_PIPELINES, BENCH_TAGS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_DURATION, ...
@@ -52,6 +61,11 @@ bench-compare: build
 # PostgreSQL when ZENGO_BENCH_POSTGRES_URL is set.
 bench-scale: build
 	ZENGO_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/scale
+
+# Server CPU per MB of request body, valid and malformed JSON, with and
+# without a token, at BENCH_BODY_SIZES_MIB (default 1,4,16,48).
+bench-body: build
+	ZENGO_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/bodycost
 
 # Unit tests of the benchmark tools.
 bench-test:

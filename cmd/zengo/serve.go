@@ -32,6 +32,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cookie := s.add("auth-cookie-name", "ZENML_SERVER_AUTH_COOKIE_NAME", "", "auth cookie name (empty: zenml-server-<server id>)")
 	logFormat := s.add("log-format", "ZENGO_LOG_FORMAT", "text", "log format: text or json")
 	logLevel := s.add("log-level", "ZENGO_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	hs := addHTTPSettings(s)
 	shutdownTimeout := s.add("shutdown-timeout", "ZENGO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown")
 	if err := s.parse(args, getenv); err != nil {
 		return err
@@ -50,15 +51,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return fmt.Errorf("ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES must be a non-negative integer, got %q", *expire)
 		}
 	}
+	limits, err := hs.limits()
+	if err != nil {
+		return err
+	}
+	cfg.MaxBodyBytes, cfg.BodyBytesInFlight = limits.maxBody, limits.bodyInFlight
 	grace, err := time.ParseDuration(*shutdownTimeout)
 	if err != nil {
 		return fmt.Errorf("ZENGO_SHUTDOWN_TIMEOUT: %w", err)
 	}
 
-	ln, err := net.Listen("tcp", *listen)
+	tcp, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
+	ln := newLimitListener(tcp, limits.maxConns)
 	defer ln.Close()
 
 	db, err := openStore(ctx, ss)
@@ -74,7 +81,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+	httpServer := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: limits.readHeader,
+		ReadTimeout:       limits.read,
+		WriteTimeout:      limits.write,
+		IdleTimeout:       limits.idle,
+		MaxHeaderBytes:    limits.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
 	fmt.Fprintf(stdout, "zengo listening on http://%s (store: %s)\n", ln.Addr(), db.Engine())
 	log.Info("zengo started", "addr", ln.Addr().String(), "engine", db.Engine(), "server_id", srv.ServerID().String())
 

@@ -86,7 +86,7 @@ func (s *Server) createArtifactVersionBatch(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := decodeJSON(append(append([]byte(`{"items":`), raw...), '}'), &body); err != nil {
+	if err := decodeJSON(wrapBatch(raw), &body); err != nil {
 		return nil, rewrapBatchError(err)
 	}
 	return s.createArtifactVersions(r, body.Items)

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
+	"net"
 	"net/http"
 	"reflect"
 	"sort"
@@ -80,20 +80,56 @@ func paramError(pe filter.ParamErrors) *validationError {
 	return out
 }
 
-// maxBodyBytes bounds a request body; the reference refuses larger ones
-// with a bare 413.
-const maxBodyBytes = 256 << 20
-
 var errBodyTooLarge = errors.New("request body too large")
 
-// readBody reads a JSON body within the size limit.
+// errBodyUnusable is a body the reference cannot read as JSON at all (not
+// UTF-8, or nested beyond Python's recursion limit): its bare 400.
+var errBodyUnusable = errors.New("there was an error parsing the body")
+
+// bufferedBody is a request body already read by the JSON check before
+// authentication; readBody hands its bytes on without reading or copying
+// them again.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+// readBody reads a request body. Its size is bounded by withRequestLimits
+// (a MaxBytesReader); a declared length sizes the buffer once.
 func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, errBodyTooLarge
+	if b, ok := r.Body.(*bufferedBody); ok {
+		return b.data, nil
 	}
-	return body, err
+	if r.Body == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(r.Body)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, errBodyTooLarge
+	case err != nil:
+		return nil, &bodyReadError{err}
+	}
+	return buf.Bytes(), nil
+}
+
+// bodyReadError is a body the client did not finish sending: it hung up,
+// or took longer than the read timeout.
+type bodyReadError struct{ err error }
+
+func (e *bodyReadError) Error() string { return "read request body: " + e.err.Error() }
+func (e *bodyReadError) Unwrap() error { return e.err }
+
+func (e *bodyReadError) timedOut() bool {
+	var ne net.Error
+	return errors.As(e.err, &ne) && ne.Timeout()
 }
 
 // decodeBody reads the request body into dst, a pointer to a request
@@ -128,21 +164,31 @@ func isJSONContent(r *http.Request) bool {
 type pyBytes []byte
 
 // jsonSyntaxCheck answers a malformed JSON body as FastAPI does, before
-// authentication: the reference parses bodies first.
+// authentication: the reference parses bodies first. The check is linear in
+// the body's size and the body is read once; the handler reuses it.
 func jsonSyntaxCheck(r *http.Request) error {
-	if r.Body == nil || r.ContentLength == 0 || !isJSONContent(r) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 || !isJSONContent(r) {
 		return nil
 	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	if msg, pos, bad := pythonJSONError(body); bad {
+	return checkJSON(body)
+}
+
+// checkJSON answers a body Python's json module would not decode as the
+// reference does: a 422 naming the first syntax error, or its bare 400.
+func checkJSON(body []byte) error {
+	switch msg, pos, verdict := pythonJSONError(body); verdict {
+	case jsonSyntax:
 		return jsonInvalid(msg, pos)
+	case jsonUnusable:
+		return errBodyUnusable
 	}
 	return nil
 }
@@ -152,54 +198,96 @@ func jsonInvalid(msg string, pos int) *validationError {
 		input: map[string]any{}, ctx: "{'error': " + zen.PyRepr(msg) + "}"}}}
 }
 
+// decodeJSON validates body into dst. The top-level object is split into
+// its members' bytes; a member becomes a Go value only when a field needs
+// one, and members kept as json.RawMessage (configurations, specs: the
+// large parts of real requests) are never decoded at all, so they keep the
+// client's key order and cost one copy of their bytes.
 func decodeJSON(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 || string(bytes.TrimSpace(body)) == "null" {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
 		return &validationError{errs: []fieldError{{typ: "missing", loc: []string{"body"}, msg: "Field required", input: nil}}}
 	}
-	if msg, pos, bad := pythonJSONError(body); bad {
-		return jsonInvalid(msg, pos)
+	if err := checkJSON(body); err != nil {
+		return err
 	}
-	var raw any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil || dec.More() {
+	if !json.Valid(trimmed) {
 		// Python's JSON takes NaN and Infinity; Go's does not.
 		return jsonInvalid("Expecting value", 0)
 	}
-	obj, ok := raw.(map[string]any)
-	if !ok {
+	if trimmed[0] != '{' {
 		return &validationError{errs: []fieldError{{typ: "model_attributes_type", loc: []string{"body"},
-			msg: "Input should be a valid dictionary or object to extract fields from", input: raw}}}
+			msg: "Input should be a valid dictionary or object to extract fields from", input: json.RawMessage(trimmed)}}}
+	}
+	obj := rawObject{body: trimmed}
+	if err := json.Unmarshal(trimmed, &obj.members); err != nil {
+		return jsonInvalid("Expecting value", 0)
 	}
 	var errs []fieldError
 	validateObject(obj, reflect.ValueOf(dst).Elem(), []string{"body"}, &errs)
 	if len(errs) > 0 {
 		return &validationError{errs: errs}
 	}
-	keepRawJSON(body, reflect.ValueOf(dst).Elem())
 	return nil
 }
 
-// keepRawJSON gives top-level json.RawMessage fields the exact bytes the
-// client sent. Going through Go maps would sort object keys, and some keys'
-// order is meaningful (a snapshot's steps run in the order they are listed).
-func keepRawJSON(body []byte, v reflect.Value) {
-	var raw map[string]json.RawMessage
-	if json.Unmarshal(body, &raw) != nil {
-		return
-	}
-	rawType := reflect.TypeOf(json.RawMessage(nil))
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Type != rawType {
-			continue
-		}
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if b, ok := raw[name]; ok {
-			v.Field(i).Set(reflect.ValueOf(b))
-		}
-	}
+// jsonObject is an object being validated: a nested one already decoded,
+// or the top-level one as its members' bytes.
+type jsonObject interface {
+	keys() []string
+	// member is a member's decoded value, and its bytes where they are kept.
+	member(name string) (val any, raw json.RawMessage, ok bool)
+	// echo is the object as an error entry shows it.
+	echo() any
 }
+
+type decodedObject map[string]any
+
+func (o decodedObject) keys() []string {
+	out := make([]string, 0, len(o))
+	for k := range o {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (o decodedObject) member(name string) (any, json.RawMessage, bool) {
+	v, ok := o[name]
+	return v, nil, ok
+}
+
+func (o decodedObject) echo() any { return map[string]any(o) }
+
+type rawObject struct {
+	body    []byte
+	members map[string]json.RawMessage
+}
+
+func (o rawObject) keys() []string {
+	out := make([]string, 0, len(o.members))
+	for k := range o.members {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (o rawObject) member(name string) (any, json.RawMessage, bool) {
+	raw, ok := o.members[name]
+	if !ok {
+		return nil, nil, false
+	}
+	var v any
+	if string(raw) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		dec.Decode(&v) // the whole body was decoded once already
+	}
+	return v, raw, true
+}
+
+func (o rawObject) echo() any { return json.RawMessage(o.body) }
+
+var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
 
 type rules struct {
 	required bool
@@ -230,13 +318,13 @@ var presentType = reflect.TypeOf(Present(nil))
 // the fields the client set).
 type Present map[string]bool
 
-func validateObject(obj map[string]any, v reflect.Value, loc []string, errs *[]fieldError) {
+func validateObject(obj jsonObject, v reflect.Value, loc []string, errs *[]fieldError) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		if sf.Type == presentType {
 			p := Present{}
-			for k := range obj {
+			for _, k := range obj.keys() {
 				p[k] = true
 			}
 			v.Field(i).Set(reflect.ValueOf(p))
@@ -247,11 +335,19 @@ func validateObject(obj map[string]any, v reflect.Value, loc []string, errs *[]f
 			continue
 		}
 		r := parseRules(sf.Tag.Get("zen"))
-		val, ok := obj[name]
 		floc := append(append([]string{}, loc...), name)
+		if sf.Type == rawMessageType {
+			if _, raw, ok := obj.member(name); ok && raw != nil {
+				if string(raw) != "null" {
+					v.Field(i).Set(reflect.ValueOf(raw))
+				}
+				continue
+			}
+		}
+		val, _, ok := obj.member(name)
 		if !ok {
 			if r.required {
-				*errs = append(*errs, fieldError{typ: "missing", loc: floc, msg: "Field required", input: obj})
+				*errs = append(*errs, fieldError{typ: "missing", loc: floc, msg: "Field required", input: obj.echo()})
 			}
 			continue
 		}
@@ -268,7 +364,7 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 			return
 		}
 	}
-	if f.Type() == reflect.TypeOf(json.RawMessage(nil)) {
+	if f.Type() == rawMessageType {
 		b, _ := json.Marshal(val)
 		f.Set(reflect.ValueOf(json.RawMessage(b)))
 		return
@@ -419,7 +515,7 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 			bad("model_type", "Input should be a valid dictionary or instance of the model")
 			return
 		}
-		validateObject(obj, f, loc, errs)
+		validateObject(decodedObject(obj), f, loc, errs)
 	case reflect.Interface:
 		f.Set(reflect.ValueOf(val))
 	default:
@@ -450,41 +546,169 @@ func uuidParseDetail(s string) string {
 	return "invalid length"
 }
 
-// pyValue renders a decoded JSON value as Python's repr would.
+// maxEchoedInput bounds, in bytes, how much of an offending value an error
+// entry repeats. The reference echoes a value whole, however large; zengo
+// cuts it there and ends it with "...", as pydantic's own messages do.
+const maxEchoedInput = 4096
+
+// pyValue renders a decoded JSON value as Python's repr would, cut at
+// maxEchoedInput.
 func pyValue(v any) string {
+	var b strings.Builder
+	w := &pyWriter{b: &b, left: maxEchoedInput}
+	w.value(v)
+	if w.cut {
+		b.WriteString("...")
+	}
+	return b.String()
+}
+
+// pyWriter writes a repr into b until left bytes are spent.
+type pyWriter struct {
+	b    *strings.Builder
+	left int
+	cut  bool
+}
+
+func (w *pyWriter) write(s string) {
+	if w.cut {
+		return
+	}
+	if len(s) > w.left {
+		s = s[:runeStart(s, w.left)]
+		w.cut = true
+	}
+	w.b.WriteString(s)
+	w.left -= len(s)
+}
+
+// runeStart is the largest index <= n that starts a rune of s.
+func runeStart(s string, n int) int {
+	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
+
+func (w *pyWriter) value(v any) {
+	if w.cut {
+		return
+	}
 	switch x := v.(type) {
 	case nil:
-		return "None"
+		w.write("None")
 	case bool:
 		if x {
-			return "True"
+			w.write("True")
+		} else {
+			w.write("False")
 		}
-		return "False"
 	case string:
-		return zen.PyRepr(x)
-	case json.Number:
-		return x.String()
-	case pyBytes:
-		return "b" + zen.PyRepr(string(x))
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = pyValue(e)
+		if len(x) > w.left {
+			// Only the head can be shown: quote no more than that.
+			x = x[:runeStart(x, w.left)]
+			defer func() { w.cut = true }()
 		}
-		return "[" + strings.Join(parts, ", ") + "]"
+		w.write(zen.PyRepr(x))
+	case json.Number:
+		w.write(x.String())
+	case json.RawMessage:
+		w.raw(x)
+	case pyBytes:
+		head := string(x)
+		if len(head) > w.left {
+			head = head[:runeStart(head, w.left)]
+			defer func() { w.cut = true }()
+		}
+		w.write("b" + zen.PyRepr(head))
+	case []any:
+		w.write("[")
+		for i, e := range x {
+			if i > 0 {
+				w.write(", ")
+			}
+			if w.value(e); w.cut {
+				return
+			}
+		}
+		w.write("]")
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		parts := make([]string, len(keys))
+		w.write("{")
 		for i, k := range keys {
-			parts[i] = zen.PyRepr(k) + ": " + pyValue(x[k])
+			if i > 0 {
+				w.write(", ")
+			}
+			w.value(k)
+			w.write(": ")
+			if w.value(x[k]); w.cut {
+				return
+			}
 		}
-		return "{" + strings.Join(parts, ", ") + "}"
+		w.write("}")
+	default:
+		w.write(fmt.Sprint(v))
 	}
-	return fmt.Sprint(v)
+}
+
+// raw writes JSON text as Python's repr of its decoded value, token by
+// token, so that no more of it is decoded than is shown. Objects keep the
+// client's key order, as Python's dicts do.
+func (w *pyWriter) raw(b []byte) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		n      int // tokens written inside
+	}
+	var stack []*frame
+	sep := func() {
+		if len(stack) == 0 {
+			return
+		}
+		f := stack[len(stack)-1]
+		switch {
+		case f.object && f.n%2 == 1:
+			w.write(": ")
+		case f.n > 0:
+			w.write(", ")
+		}
+		f.n++
+	}
+	for !w.cut {
+		tok, err := dec.Token()
+		if err != nil {
+			return
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				sep()
+				w.write(t.String())
+				stack = append(stack, &frame{object: t == '{'})
+			default:
+				w.write(t.String())
+				stack = stack[:len(stack)-1]
+			}
+		case float64: // not produced with UseNumber
+		default:
+			sep()
+			w.value(t)
+		}
+	}
+}
+
+// batchWrapper is how a list body is wrapped to be decoded as an object.
+var batchWrapper = []byte(`{"items":`)
+
+// wrapBatch wraps a list body as {"items": [...]}.
+func wrapBatch(raw []byte) []byte {
+	return append(append(append([]byte{}, batchWrapper...), raw...), '}')
 }
 
 // rewrapBatchError moves error locations of a list body decoded as
@@ -499,10 +723,8 @@ func rewrapBatchError(err error) error {
 		if len(loc) >= 2 && loc[0] == "body" && loc[1] == "items" {
 			ve.errs[i].loc = append([]string{"body"}, loc[2:]...)
 		}
-		if m, ok := ve.errs[i].input.(map[string]any); ok {
-			if items, ok := m["items"]; ok && len(m) == 1 {
-				ve.errs[i].input = items
-			}
+		if raw, ok := ve.errs[i].input.(json.RawMessage); ok && bytes.HasPrefix(raw, batchWrapper) {
+			ve.errs[i].input = raw[len(batchWrapper) : len(raw)-1]
 		}
 	}
 	return ve

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 type ctxKey int
@@ -88,14 +91,18 @@ func requestID(r *http.Request) string {
 
 // withRequestLimits refuses, before routing, what the reference refuses
 // there: a declared body over the size limit (a bare 413) and multipart
-// uploads, which no route accepts.
-func withRequestLimits(next http.Handler) http.Handler {
+// uploads, which no route accepts. It bounds what a body may cost: no body
+// is read past the limit, and the bytes of all bodies being read at once
+// are held within a budget, taken as the bytes arrive (so a client that
+// trickles its body holds only what it sent) and given back when the
+// request ends.
+func (s *Server) withRequestLimits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/health" || r.URL.Path == "/ready" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.ContentLength > maxBodyBytes {
+		if r.ContentLength > s.cfg.MaxBodyBytes {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
 			return
 		}
@@ -103,9 +110,51 @@ func withRequestLimits(next http.Handler) http.Handler {
 			writeJSON(w, http.StatusForbidden, plainDetail("File uploads are not allowed on this endpoint."))
 			return
 		}
+		if r.Body != nil && r.Body != http.NoBody {
+			b := &budgetedBody{rc: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), budget: s.bodyBudget, ctx: r.Context()}
+			defer b.release()
+			r.Body = b
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// budgetedBody takes from the server's budget of body bytes in flight as
+// its bytes are read, waiting while the budget is spent.
+type budgetedBody struct {
+	rc     io.ReadCloser
+	budget *semaphore.Weighted
+	ctx    context.Context
+	held   int64
+}
+
+func (b *budgetedBody) Read(p []byte) (int, error) {
+	// Ask for no more than the chunk about to be read.
+	if len(p) > bodyBudgetChunk {
+		p = p[:bodyBudgetChunk]
+	}
+	if err := b.budget.Acquire(b.ctx, int64(len(p))); err != nil {
+		return 0, err
+	}
+	n, err := b.rc.Read(p)
+	b.held += int64(n)
+	if unused := int64(len(p) - n); unused > 0 {
+		b.budget.Release(unused)
+	}
+	return n, err
+}
+
+func (b *budgetedBody) Close() error { return b.rc.Close() }
+
+func (b *budgetedBody) release() {
+	if b.held > 0 {
+		b.budget.Release(b.held)
+		b.held = 0
+	}
+}
+
+// bodyBudgetChunk is the most one read asks of the budget.
+const bodyBudgetChunk = 256 << 10
 
 // securityHeaders are sent with every API answer, as the reference does.
 var securityHeaders = map[string]string{

@@ -42,6 +42,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *validationError
 	var pe filter.ParamErrors
 	var me *filter.ModelError
+	var be *bodyReadError
 	switch {
 	case errors.As(err, &ze):
 		if ze.Code == zen.EUnauthorized {
@@ -56,6 +57,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusUnprocessableEntity, detail("ValueError", me.Error()))
 	case errors.Is(err, errBodyTooLarge):
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
+	case errors.As(err, &be):
+		if be.timedOut() {
+			writeJSON(w, http.StatusRequestTimeout, plainDetail("Request Timeout"))
+		} else {
+			writeJSON(w, http.StatusBadRequest, plainDetail("There was an error parsing the body"))
+		}
+	case errors.Is(err, errBodyUnusable):
+		writeJSON(w, http.StatusBadRequest, plainDetail("There was an error parsing the body"))
 	default:
 		logger(r).Error("request failed", "err", err)
 		writeJSON(w, http.StatusInternalServerError, unexpectedError(r))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/semaphore"
 
 	"zengo/internal/store"
 )
@@ -38,9 +39,23 @@ type Config struct {
 	AuthCookieName string
 	// DefaultProjectName is the project that cannot be deleted or renamed.
 	DefaultProjectName string
+	// MaxBodyBytes bounds one request body (a bare 413 beyond it).
+	MaxBodyBytes int64
+	// BodyBytesInFlight bounds the bytes of all request bodies being read
+	// or held at once; a request waits while they are spent.
+	BodyBytesInFlight int64
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
+
+// The defaults of the body limits. The largest request a real client sends
+// is a snapshot of a large pipeline (a few MB for hundreds of steps); the
+// reference's 256 MiB limit would let one request take gigabytes once
+// decoded.
+const (
+	DefaultMaxBodyBytes      = 64 << 20
+	DefaultBodyBytesInFlight = 256 << 20
+)
 
 // Server is the HTTP API.
 type Server struct {
@@ -50,6 +65,8 @@ type Server struct {
 	serverID uuid.UUID
 	secret   []byte
 	handler  http.Handler
+	// bodyBudget holds BodyBytesInFlight.
+	bodyBudget *semaphore.Weighted
 	// lastActivity is when this process last recorded user activity.
 	lastActivity atomic.Int64
 }
@@ -65,6 +82,12 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if cfg.GenericTokenMaxLifetime == 0 {
 		cfg.GenericTokenMaxLifetime = 7 * 24 * time.Hour
 	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.BodyBytesInFlight < cfg.MaxBodyBytes {
+		cfg.BodyBytesInFlight = max(DefaultBodyBytesInFlight, cfg.MaxBodyBytes)
+	}
 	if cfg.DeploymentType == "" {
 		cfg.DeploymentType = "other"
 	}
@@ -72,7 +95,7 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("read server settings: %w", err)
 	}
-	s := &Server{db: db, cfg: cfg, log: log, serverID: settings.ServerID}
+	s := &Server{db: db, cfg: cfg, log: log, serverID: settings.ServerID, bodyBudget: semaphore.NewWeighted(cfg.BodyBytesInFlight)}
 	if cfg.JWTSecret != "" {
 		s.secret = []byte(cfg.JWTSecret)
 	} else if s.secret, err = hex.DecodeString(storedSecret); err != nil {
@@ -81,7 +104,7 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if s.cfg.AuthCookieName == "" {
 		s.cfg.AuthCookieName = "zenml-server-" + s.serverID.String()
 	}
-	s.handler = withRequestLog(log, withRequestLimits(withSecurityHeaders(withCORS(s.routes()))))
+	s.handler = withRequestLog(log, s.withRequestLimits(withSecurityHeaders(withCORS(s.routes()))))
 	return s, nil
 }
 

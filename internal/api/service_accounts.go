@@ -34,8 +34,9 @@ func (s *Server) createServiceAccount(r *http.Request) (any, error) {
 		return nil, err
 	}
 	desc := deref(req.Description)
+	optedIn := false // as the reference stores service accounts
 	u, err := s.db.CreateUser(r.Context(), store.NewUser{User: zen.User{Name: req.Name, IsServiceAccount: true,
-		FullName: req.FullName, Description: &desc, Active: req.Active, AvatarURL: req.AvatarURL}})
+		FullName: req.FullName, Description: &desc, Active: req.Active, AvatarURL: req.AvatarURL, EmailOptedIn: &optedIn}})
 	if err != nil {
 		return nil, err
 	}

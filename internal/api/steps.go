@@ -488,7 +488,7 @@ func (s *Server) listCodeRepositories(r *http.Request) (any, error) {
 	}
 	p := &zen.Page[envelope]{PageInfo: zen.PageInfo{Index: q.Page, MaxSize: q.Size, TotalPages: 1}}
 	if q.Page > 1 {
-		return nil, zen.Errorf(zen.EInvalid, "Invalid page %d. The requested page size is %d and there are a total of 0 items for this query. The maximum page value therefore is 1.", q.Page, q.Size)
+		return nil, zen.Errorf(zen.EInvalid, "Invalid page %s. The requested page size is %d and there are a total of 0 items for this query. The maximum page value therefore is 1.", q.PageLabel(), q.Size)
 	}
 	return pageOf(p, func(e envelope) any { return e }), nil
 }

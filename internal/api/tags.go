@@ -128,7 +128,7 @@ func decodeTagLinks(r *http.Request, batch bool) ([]store.TagLink, error) {
 		}
 		// The batch body is a bare JSON array; wrap it so the validator
 		// reports item errors at ('body', i, field) as the reference does.
-		if err := decodeJSON(append(append([]byte(`{"items":`), raw...), '}'), &body); err != nil {
+		if err := decodeJSON(wrapBatch(raw), &body); err != nil {
 			return nil, rewrapBatchError(err)
 		}
 		reqs = body.Items

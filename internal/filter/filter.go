@@ -157,8 +157,19 @@ type List struct {
 	SortField  string
 	SortDesc   bool
 	Page       int
-	Size       int
-	Hydrate    bool
+	// PageText is the page as the client wrote it when it is beyond the
+	// int range (Python's integers have none).
+	PageText string
+	Size     int
+	Hydrate  bool
+}
+
+// PageLabel is the page number as the reference prints it.
+func (l *List) PageLabel() string {
+	if l.PageText != "" {
+		return l.PageText
+	}
+	return strconv.Itoa(l.Page)
 }
 
 // Offset is the row offset of the page.
@@ -215,6 +226,9 @@ func Parse(q url.Values, r *Resource, opts ParseOptions) (*List, error) {
 			perr = append(perr, ParamError{Type: "greater_than_equal", Loc: "page", Msg: "Input should be greater than or equal to 1", Input: v, Ctx: "{'ge': 1}"})
 		default:
 			l.Page = n
+			if n == math.MaxInt {
+				l.PageText = PythonInt(v)
+			}
 		}
 	}
 	if v, ok := last(q, "size"); ok {
@@ -352,7 +366,7 @@ func last(q url.Values, key string) (string, bool) {
 }
 
 func parseIntParam(loc, v string) (int, *ParamError) {
-	n, ok := LaxInt(v)
+	n, ok := laxIntSaturating(v)
 	if !ok {
 		return 0, &ParamError{Type: "int_parsing", Loc: loc, Msg: "Input should be a valid integer, unable to parse string as an integer", Input: v}
 	}
@@ -375,6 +389,48 @@ func LaxInt(v string) (int, bool) {
 	}
 	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
 	return n, err == nil
+}
+
+// laxIntSaturating is LaxInt for Python's unbounded integers: a well-formed
+// integer beyond the int range becomes the nearest bound, so that limits
+// compare as they would in Python.
+func laxIntSaturating(v string) (int, bool) {
+	if n, ok := LaxInt(v); ok {
+		return n, true
+	}
+	d := strings.TrimSpace(v)
+	if whole, frac, ok := strings.Cut(d, "."); ok {
+		if frac == "" || strings.Trim(frac, "0") != "" {
+			return 0, false
+		}
+		d = whole
+	}
+	if !bigIntPattern.MatchString(d) {
+		return 0, false
+	}
+	if d[0] == '-' {
+		return math.MinInt, true
+	}
+	return math.MaxInt, true
+}
+
+var bigIntPattern = regexp.MustCompile(`^[+-]?[0-9](_?[0-9])*$`)
+
+// PythonInt renders the integer a lax integer parameter stands for, as
+// Python prints it (no sign, leading zeros or underscores), even beyond the
+// int range.
+func PythonInt(v string) string {
+	d := strings.TrimSpace(v)
+	d, _, _ = strings.Cut(d, ".")
+	neg := strings.HasPrefix(d, "-")
+	d = strings.TrimLeft(strings.ReplaceAll(strings.TrimLeft(d, "+-"), "_", ""), "0")
+	if d == "" {
+		return "0"
+	}
+	if neg {
+		return "-" + d
+	}
+	return d
 }
 
 // setSort validates sort_by the way the reference does: an unknown

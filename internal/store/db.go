@@ -111,12 +111,22 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	reader.SetMaxIdleConns(readers)
 	db := &DB{writer: writer, reader: reader, dialect: sqliteDialect, url: rawURL, Now: time.Now}
 	// The first writer connection creates the file and switches it to WAL
-	// before a read-only connection may look at it.
-	if err := writer.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	// before a read-only connection may look at it. Switching the journal
+	// mode does not wait on SQLite's busy handler: when other processes
+	// open the same new file at that moment, it fails at once with
+	// SQLITE_BUSY, and trying again after a pause succeeds.
+	deadline := time.Now().Add(10 * time.Second)
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 500*time.Millisecond) {
+		err := writer.Ping()
+		if err == nil {
+			return db, nil
+		}
+		if !sqliteDialect.isRetryable(err) || time.Now().After(deadline) {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		time.Sleep(pause)
 	}
-	return db, nil
 }
 
 // sqlitePath extracts the file path from the forms ZenML users write.

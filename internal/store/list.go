@@ -102,7 +102,7 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 		info.TotalPages = 1
 	}
 	if l.Page > info.TotalPages {
-		return info, zen.Errorf(zen.EInvalid, "Invalid page %d. The requested page size is %d and there are a total of %d items for this query. The maximum page value therefore is %d.", l.Page, l.Size, info.Total, info.TotalPages)
+		return info, zen.Errorf(zen.EInvalid, "Invalid page %s. The requested page size is %d and there are a total of %d items for this query. The maximum page value therefore is %d.", l.PageLabel(), l.Size, info.Total, info.TotalPages)
 	}
 	if info.Total == 0 {
 		return info, nil

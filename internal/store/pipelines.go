@@ -160,12 +160,8 @@ func (db *DB) DeletePipeline(ctx context.Context, id uuid.UUID) error {
 		if _, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count - 1 WHERE id = ?`, projectID); err != nil {
 			return err
 		}
-		if err := tx.forgetResources(ctx, `SELECT r.id FROM pipeline_runs r JOIN pipeline_snapshots s ON s.id = r.snapshot_id WHERE s.pipeline_id = ?
-			UNION SELECT id FROM pipeline_snapshots WHERE pipeline_id = ? UNION SELECT ?`, hid, hid, hid); err != nil {
-			return err
-		}
 		// Snapshots cascade with the pipeline, runs with their snapshots.
-		_, err = tx.exec(ctx, `DELETE FROM pipelines WHERE id = ?`, hid)
+		_, err = tx.deleteCascading(ctx, "pipelines", "id = ?", hid)
 		return err
 	})
 }

@@ -115,7 +115,7 @@ func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, up ProjectUpdate)
 // everything scoped to it.
 func (db *DB) DeleteProject(ctx context.Context, id uuid.UUID) error {
 	return db.write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `DELETE FROM projects WHERE id = ?`, hexID(id))
+		_, err := tx.deleteCascading(ctx, "projects", "id = ?", hexID(id))
 		return err
 	})
 }

@@ -109,14 +109,3 @@ func (tx *Tx) visualizationsOf(ctx context.Context, resourceType string, ids []u
 	}
 	return out, rows.Err()
 }
-
-// forgetResources removes the polymorphic rows (tag links, curated
-// visualizations) that point at resources about to be deleted. idsSQL is a
-// subquery (or placeholder list) of the resources' ids.
-func (tx *Tx) forgetResources(ctx context.Context, idsSQL string, args ...any) error {
-	if _, err := tx.exec(ctx, `DELETE FROM tag_resources WHERE resource_id IN (`+idsSQL+`)`, args...); err != nil {
-		return err
-	}
-	_, err := tx.exec(ctx, `DELETE FROM curated_visualizations WHERE resource_id IN (`+idsSQL+`)`, args...)
-	return err
-}

@@ -336,10 +336,7 @@ func (db *DB) DeleteRun(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.forgetResources(ctx, `?`, hexID(id)); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM pipeline_runs WHERE id = ?`, hexID(id)); err != nil {
+		if _, err := tx.deleteCascading(ctx, "pipeline_runs", "id = ?", hexID(id)); err != nil {
 			return err
 		}
 		if pipelineID == nil {

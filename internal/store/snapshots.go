@@ -151,11 +151,7 @@ func (db *DB) DeleteSnapshot(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		hid := hexID(id)
-		if err := tx.forgetResources(ctx, `SELECT id FROM pipeline_runs WHERE snapshot_id = ? UNION SELECT ?`, hid, hid); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM pipeline_snapshots WHERE id = ?`, hid); err != nil {
+		if _, err := tx.deleteCascading(ctx, "pipeline_snapshots", "id = ?", hexID(id)); err != nil {
 			return err
 		}
 		return tx.refreshLatestRun(ctx, s.PipelineID)

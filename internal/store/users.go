@@ -243,10 +243,36 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, up UserUpdate) (*zen
 	return out, err
 }
 
-// DeleteUser removes an account.
+// DeleteUser removes an account, as the reference does: never the last
+// admin, and never an account that owns resources (deactivating it keeps
+// their history readable).
 func (db *DB) DeleteUser(ctx context.Context, id uuid.UUID) error {
 	return db.write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `DELETE FROM users WHERE id = ?`, hexID(id))
+		var isAdmin, isServiceAccount bool
+		var admins int
+		err := tx.queryRow(ctx, `SELECT u.is_admin, u.is_service_account, (SELECT COUNT(*) FROM users a WHERE a.is_admin = TRUE) FROM users u WHERE u.id = ?`,
+			hexID(id)).Scan(&isAdmin, &isServiceAccount, &admins)
+		if errors.Is(err, sql.ErrNoRows) {
+			return zen.NotFound("No account with ID %s found", id)
+		}
+		if err != nil {
+			return err
+		}
+		if isAdmin && admins == 1 {
+			return zen.Errorf(zen.EForbidden, "There has to be at least one admin account configured on your system. This is the only admin account and therefore it cannot be deleted.")
+		}
+		owns, err := tx.ownsResources(ctx, id)
+		if err != nil {
+			return err
+		}
+		if owns {
+			kind := "user"
+			if isServiceAccount {
+				kind = "service"
+			}
+			return zen.Errorf(zen.EForbidden, "The %[1]s account has already been used to create other resources that it now owns and therefore cannot be deleted. Please delete all resources owned by the %[1]s account or consider deactivating it instead.", kind)
+		}
+		_, err = tx.deleteCascading(ctx, "users", "id = ?", hexID(id))
 		return err
 	})
 }
