@@ -215,3 +215,39 @@ func TestPageBeyondInt64(t *testing.T) {
 		t.Errorf("size beyond int64: %d %s", status, b)
 	}
 }
+
+// A nested value over its model's limit is refused as the reference
+// refuses it, and the refused write leaves nothing behind (the reference
+// keeps what it wrote before the tag failed): no pipeline, no tag, and an
+// update that fails adds none of its tags.
+func TestNestedValueLimitsChangeNothing(t *testing.T) {
+	base := startServer(t, nil)
+	c := login(t, base, "default", "secret")
+	project := c.json("GET", "/api/v1/projects/default", nil, 200)["id"]
+	long := strings.Repeat("é", 256)
+	status, b := c.do("POST", "/api/v1/pipelines", map[string]any{"project": project, "name": "nested-1", "tags": []string{"fine", long}})
+	if status != 422 || !bytes.Contains(b, []byte(`1 validation error for TagRequest\nname\n  String should have at most 255 characters`)) {
+		t.Fatalf("a 256-character tag inside a pipeline create: %d %s", status, b)
+	}
+	if n := c.json("GET", "/api/v1/pipelines?name=nested-1", nil, 200)["total"]; n != 0.0 {
+		t.Errorf("the refused create left %v pipelines", n)
+	}
+	if n := c.json("GET", "/api/v1/tags?name=fine", nil, 200)["total"]; n != 0.0 {
+		t.Errorf("the refused create left %v tags", n)
+	}
+	p := c.json("POST", "/api/v1/pipelines", map[string]any{"project": project, "name": "nested-2", "tags": []string{"kept"}}, 200)
+	status, _ = c.do("PUT", "/api/v1/pipelines/"+p["id"].(string), map[string]any{"add_tags": []string{"added", long}})
+	if status != 422 {
+		t.Fatalf("update with a 256-character tag: %d", status)
+	}
+	got := c.json("GET", "/api/v1/pipelines/"+p["id"].(string), nil, 200)
+	if tags := got["resources"].(map[string]any)["tags"].([]any); len(tags) != 1 {
+		t.Errorf("the refused update changed the tags: %v", tags)
+	}
+	// An artifact named past the limit by its version is refused the same way.
+	status, b = c.do("POST", "/api/v1/artifact_versions", map[string]any{"project": project, "artifact_name": strings.Repeat("a", 256),
+		"type": "DataArtifact", "uri": "/tmp/x", "materializer": "m.M", "data_type": "d.D", "save_type": "manual"})
+	if status != 422 || !bytes.Contains(b, []byte("1 validation error for ArtifactRequest")) {
+		t.Errorf("a 256-character artifact name: %d %s", status, b)
+	}
+}

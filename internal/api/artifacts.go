@@ -25,7 +25,7 @@ type artifactVersionRequest struct {
 	DataType        json.RawMessage            `json:"data_type" zen:"required"`
 	SaveType        string                     `json:"save_type" zen:"required"`
 	ArtifactStoreID *uuid.UUID                 `json:"artifact_store_id"`
-	ContentHash     *string                    `json:"content_hash"`
+	ContentHash     *string                    `json:"content_hash" zen:"max=255"`
 	ItemCount       *int64                     `json:"item_count"`
 	Tags            []json.RawMessage          `json:"tags"`
 	Visualizations  []visualizationReq         `json:"visualizations"`

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -98,6 +99,9 @@ func (tx *Tx) createArtifactVersion(ctx context.Context, req NewArtifactVersion)
 	av := req.ArtifactVersion
 	err := tx.queryRow(ctx, `SELECT id FROM artifacts WHERE project_id = ? AND name = ?`, hexID(av.ProjectID), av.ArtifactName).Scan(dbID{&av.ArtifactID})
 	if errors.Is(err, sql.ErrNoRows) {
+		if utf8.RuneCountInString(av.ArtifactName) > zen.MaxNameLength {
+			return uuid.Nil, zen.TooLong("ArtifactRequest", "name", zen.MaxNameLength, av.ArtifactName)
+		}
 		av.ArtifactID = uuid.New()
 		_, err = tx.exec(ctx, `INSERT INTO artifacts (id, name, project_id, has_custom_name, user_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			hexID(av.ArtifactID), av.ArtifactName, hexID(av.ProjectID), av.HasCustomName, hexIDPtr(av.UserID), tx.now.Micros(), tx.now.Micros())

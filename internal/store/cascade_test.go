@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -143,4 +144,30 @@ func TestCascadeGraphIsReadFromTheMigrations(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("edges not found: %v", want)
 	}
+}
+
+// Metadata keys have no length limit in the reference's model: a long one
+// is stored on every engine, not refused by a column's width.
+func TestLongMetadataKeys(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		w := f.world(t, "long-keys")
+		key := strings.Repeat("k", 1000)
+		e := RunMetadataEntry{Values: map[string]json.RawMessage{key: []byte(`1`)}, Types: map[string]string{key: "int"},
+			Resources: []struct {
+				ID   uuid.UUID
+				Type string
+			}{{w.run.ID, "pipeline_run"}}}
+		if err := f.db.AddRunMetadata(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		var got map[uuid.UUID]map[string]json.RawMessage
+		err := f.db.read(context.Background(), func(tx *Tx) (err error) {
+			got, err = tx.runMetadataOf(context.Background(), "pipeline_run", []uuid.UUID{w.run.ID})
+			return err
+		})
+		if err != nil || string(got[w.run.ID][key]) != "1" {
+			t.Fatalf("long key: %v %v", err, got)
+		}
+	})
 }

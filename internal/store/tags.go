@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -42,6 +43,9 @@ const tagNameForbidden = "\t\n\r\v\f"
 
 // checkTagName applies the store-level name rules of a new tag.
 func checkTagName(name string) error {
+	if utf8.RuneCountInString(name) > zen.MaxNameLength {
+		return zen.TooLong("TagRequest", "name", zen.MaxNameLength, name)
+	}
 	if name == "" {
 		return zen.Errorf(zen.EInvalid, "The class `TagRequest` has no attribute `name` or it is set to `None`. Cannot validate the name.")
 	}

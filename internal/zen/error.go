@@ -5,6 +5,7 @@ package zen
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Code is the kind of failure. It decides the HTTP status and the ZenML
@@ -136,3 +137,33 @@ func ErrorCode(err error) Code {
 
 // IsNotFound reports whether err is a not-found application error.
 func IsNotFound(err error) bool { return err != nil && ErrorCode(err) == ENotFound }
+
+// MaxNameLength is the reference's STR_FIELD_MAX_LENGTH.
+const MaxNameLength = 255
+
+// TooLong is the reference's answer when a value the server itself puts in
+// a model (a tag named inside a pipeline request, an artifact named by its
+// version) is longer than the model allows: pydantic's own rendering of
+// the validation error, with the input cut as pydantic cuts it.
+func TooLong(model, field string, max int, value string) *Error {
+	return Errorf(EUnprocessable, "1 validation error for %s\n%s\n  String should have at most %d characters [type=string_too_long, input_value=%s, input_type=str]\n    For further information visit https://errors.pydantic.dev/2.12/v/string_too_long",
+		model, field, max, PydanticInput(PyRepr(value)))
+}
+
+// PydanticInput shortens a repr as pydantic's error messages do: beyond 50
+// bytes, the first 25 and the last 24, on character boundaries, joined by
+// "...".
+func PydanticInput(repr string) string {
+	if len(repr) <= 50 {
+		return repr
+	}
+	head := 25
+	for head > 0 && !utf8.RuneStart(repr[head]) {
+		head--
+	}
+	tail := len(repr) - 24
+	for tail < len(repr) && !utf8.RuneStart(repr[tail]) {
+		tail++
+	}
+	return repr[:head] + "..." + repr[tail:]
+}
