@@ -160,6 +160,16 @@ func isJSONContent(r *http.Request) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
+// bodyEcho is the request's JSON body as an error entry about the whole
+// body shows it.
+func bodyEcho(r *http.Request) any {
+	b, err := readBody(r)
+	if err != nil {
+		return nil
+	}
+	return json.RawMessage(bytes.TrimSpace(b))
+}
+
 // pyBytes is a body shown as Python bytes in error entries.
 type pyBytes []byte
 
@@ -314,6 +324,18 @@ func parseRules(tag string) rules {
 
 var presentType = reflect.TypeOf(Present(nil))
 
+// Enumerations: a request field of one of these string types takes only
+// the listed values (pydantic's "enum" error otherwise), wherever it sits.
+type (
+	metadataType         string
+	metadataResourceType string
+)
+
+var enumTypes = map[reflect.Type][]string{
+	reflect.TypeOf(metadataType("")): {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "Uri", "Path", "DType", "StorageSize"},
+	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
+}
+
 // Present records the JSON keys a request carried (PUT bodies hold only
 // the fields the client set).
 type Present map[string]bool
@@ -407,6 +429,15 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 			return
 		}
 		f.Set(reflect.ValueOf(t))
+		return
+	}
+	if allowed, ok := enumTypes[f.Type()]; ok {
+		s, isString := val.(string)
+		if !isString || !oneOf(s, allowed) {
+			*errs = append(*errs, enumError(loc, val, allowed))
+			return
+		}
+		f.SetString(s)
 		return
 	}
 	switch f.Kind() {

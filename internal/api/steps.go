@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -449,29 +451,51 @@ func (s *Server) updateLogs(r *http.Request) (any, error) {
 
 func (s *Server) getLogs() handler { return getByID("logs_id", s.db.GetLogs, logsView) }
 
+// runMetadataRequest is the reference's RunMetadataRequest.
 type runMetadataRequest struct {
+	Project   uuid.UUID `json:"project" zen:"required"`
 	Resources []struct {
-		ID   uuid.UUID `json:"id" zen:"required"`
-		Type string    `json:"type" zen:"required"`
+		ID   uuid.UUID            `json:"id" zen:"required"`
+		Type metadataResourceType `json:"type" zen:"required"`
 	} `json:"resources" zen:"required"`
 	StackComponentID *uuid.UUID                 `json:"stack_component_id"`
 	Values           map[string]json.RawMessage `json:"values" zen:"required"`
-	Types            map[string]string          `json:"types"`
+	Types            map[string]metadataType    `json:"types" zen:"required"`
+	PublisherStepID  *uuid.UUID                 `json:"publisher_step_id"`
 }
 
-// addRunMetadata records metadata for runs, steps or artifact versions.
+// addRunMetadata records metadata for runs, steps, artifact versions and
+// the other resources that carry it (POST /run-metadata).
 func (s *Server) addRunMetadata(r *http.Request) (any, error) {
 	var req runMetadataRequest
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	var colons []string
+	for k := range req.Values {
+		if strings.Contains(k, ":") {
+			colons = append(colons, zen.PyRepr(k))
+		}
+	}
+	if len(colons) > 0 {
+		sort.Strings(colons)
+		return nil, valueErrors([]string{"body"}, "You can not use colons (`:`) in the key names when you are creating metadata for your ZenML objects. Please change the following keys: ["+strings.Join(colons, ", ")+"]", bodyEcho(r))
+	}
+	if p := r.PathValue("project_name_or_id"); p != "" {
+		if _, err := s.db.GetProject(r.Context(), p); err != nil {
+			return nil, err
+		}
+	}
 	me := current(r).user
-	e := store.RunMetadataEntry{StackComponentID: req.StackComponentID, Values: req.Values, Types: req.Types, UserID: &me.ID}
+	e := store.RunMetadataEntry{StackComponentID: req.StackComponentID, Values: req.Values, Types: map[string]string{}, UserID: &me.ID}
+	for k, t := range req.Types {
+		e.Types[k] = string(t)
+	}
 	for _, res := range req.Resources {
 		e.Resources = append(e.Resources, struct {
 			ID   uuid.UUID
 			Type string
-		}{res.ID, res.Type})
+		}{res.ID, string(res.Type)})
 	}
 	return nil, s.db.AddRunMetadata(r.Context(), e)
 }

@@ -261,9 +261,34 @@ type RunMetadataEntry struct {
 	UserID           *uuid.UUID
 }
 
-// AddRunMetadata records metadata for each named resource.
+// metadataTargets are the resources metadata can be recorded for: their
+// table (none: zengo keeps no such resource yet) and the reference's
+// words when one is missing.
+var metadataTargets = map[string]struct{ table, noun string }{
+	"pipeline_run":     {"pipeline_runs", "pipeline run"},
+	"step_run":         {"step_runs", "step run"},
+	"artifact_version": {"artifact_versions", "artifact version"},
+	"model_version":    {"", "model version"},
+	"schedule":         {"", "schedule"},
+	"wait_condition":   {"", "run wait condition"},
+}
+
+// AddRunMetadata records metadata for each named resource, after checking
+// that every one of them exists.
 func (db *DB) AddRunMetadata(ctx context.Context, e RunMetadataEntry) error {
 	return db.write(ctx, func(tx *Tx) error {
+		for _, r := range e.Resources {
+			target := metadataTargets[r.Type]
+			n := 0
+			if target.table != "" {
+				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+target.table+` WHERE id = ?`, hexID(r.ID)).Scan(&n); err != nil {
+					return err
+				}
+			}
+			if n == 0 {
+				return zen.NotFound("Unable to get %[1]s with ID '%[2]s': No %[1]s with this ID found", target.noun, r.ID)
+			}
+		}
 		for _, r := range e.Resources {
 			if err := tx.addRunMetadata(ctx, r.Type, r.ID, e.Values, e.Types, e.UserID); err != nil {
 				return err
