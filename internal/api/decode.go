@@ -332,7 +332,7 @@ type (
 )
 
 var enumTypes = map[reflect.Type][]string{
-	reflect.TypeOf(metadataType("")): {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "Uri", "Path", "DType", "StorageSize"},
+	reflect.TypeOf(metadataType("")):         {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "Uri", "Path", "DType", "StorageSize"},
 	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
 }
 

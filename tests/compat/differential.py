@@ -74,6 +74,16 @@ order of objects), and the headers ``content-type``, ``www-authenticate``,
 ``allow`` (as a set) and ``set-cookie`` (attributes compared sorted and
 case-folded, as RFC 6265 treats them).
 
+Client models
+-------------
+
+Besides the comparison, every 2xx JSON answer of either side is validated with
+the pydantic model the real client parses it with (``response_models.py``,
+e.g. ``Page[UserResponse]`` for ``GET /api/v1/users``). An answer the model
+refuses fails the scenario whatever ``known_differences.yaml`` says; a refused
+answer of the reference means the mapping is wrong. So does a 2xx JSON answer
+from a route the mapping does not know.
+
 Command line: ``python tests/compat/differential.py 'users/*' 'auth/login-*'``
 starts both servers, runs the matching scenarios and prints every difference.
 """
@@ -92,6 +102,8 @@ from typing import Any, Optional
 
 import requests
 import yaml
+
+import response_models
 
 COMPAT_DIR = Path(__file__).resolve().parent
 SCENARIO_DIR = COMPAT_DIR / "scenarios"
@@ -676,6 +688,8 @@ class StepResult:
     reference: Optional[dict]  # normalised record
     zengo: Optional[dict]
     differences: list
+    # 2xx JSON answers the client's response model refuses ("<side>: <error>")
+    model_errors: list = field(default_factory=list)
 
 
 @dataclass
@@ -693,8 +707,12 @@ class ScenarioResult:
         return [(s, d) for s in self.steps for d in s.differences if d.known is not None]
 
     @property
+    def model_errors(self) -> list:
+        return [(s, e) for s in self.steps for e in s.model_errors]
+
+    @property
     def ok(self) -> bool:
-        return self.error is None and not self.unknown
+        return self.error is None and not self.unknown and not self.model_errors
 
     def failure_message(self, max_steps: int = 8) -> str:
         sc = self.scenario
@@ -703,14 +721,18 @@ class ScenarioResult:
             lines.append(f"  ({sc.description.strip()})")
         if self.error:
             lines.append(f"  error: {self.error}")
-        failing = [s for s in self.steps if any(d.known is None for d in s.differences)]
+        failing = [s for s in self.steps if s.model_errors or any(d.known is None for d in s.differences)]
         for s in failing[:max_steps]:
             req = s.request
             lines.append("")
             lines.append(f"  step {s.index} '{s.label}': {req['method']} {req['url']}")
             if req.get("body") is not None:
                 lines.append("    request body: " + _clip(json.dumps(req["body"], ensure_ascii=False), 500))
-            lines.append("    differing paths:")
+            if s.model_errors:
+                lines.append("    refused by the client's response model:")
+                lines.extend(f"      {e}" for e in s.model_errors)
+            if s.differences:
+                lines.append("    differing paths:")
             for d in s.differences:
                 lines.append(d.render())
             lines.append("    reference answer: " + _render_record(s.reference))
@@ -831,7 +853,12 @@ def run_scenario(
                     if kd.matches(scenario.full_id, label, index, d):
                         d.known = kd
                         break
-        result.steps.append(StepResult(index, label, req_ref, req_zen, n_ref, n_zen, diffs))
+        model_errors = [
+            f"{side}: {err}"
+            for side, resp, req in (("reference", r_ref, req_ref), ("zengo", r_zen, req_zen))
+            if (err := response_models.check_answer(req["method"], req["url"], resp.status, resp.body, resp.is_json))
+        ]
+        result.steps.append(StepResult(index, label, req_ref, req_zen, n_ref, n_zen, diffs, model_errors))
     return result
 
 
