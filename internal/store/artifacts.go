@@ -159,53 +159,53 @@ func (db *DB) GetArtifactVersion(ctx context.Context, id uuid.UUID) (*ArtifactVe
 	return out, err
 }
 
-// artifactVersionsByID loads versions with their visualizations, metadata,
-// tags and users: five statements for any number.
+// artifactVersionsByID loads versions with their relations: five
+// statements for any number.
 func (tx *Tx) artifactVersionsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ArtifactVersion, error) {
 	out, err := byIDs(ctx, tx, `SELECT `+artifactVersionSelect+` FROM `+artifactVersionFrom+` WHERE av.id`, ids, scanArtifactVersion,
 		func(v *ArtifactVersion) uuid.UUID { return v.ID })
 	if err != nil || len(out) == 0 {
 		return out, err
 	}
-	rows, err := tx.query(ctx, `SELECT `+artifactVisualizationSelect+` FROM artifact_visualizations av
-		WHERE av.artifact_version_id IN (`+placeholders(len(ids))+`) ORDER BY av.position, av.id`, idArgs(ids)...)
-	if err != nil {
-		return nil, err
+	items := make([]*ArtifactVersion, 0, len(out))
+	for _, av := range out {
+		items = append(items, av)
 	}
+	return out, loadRelations(ctx, tx, items, artifactVersionRelations)
+}
+
+var artifactVersionLinks = polymorphic[*ArtifactVersion]{"artifact_version", func(av *ArtifactVersion) uuid.UUID { return av.ID }}
+
+var artifactVersionRelations = []relation[*ArtifactVersion]{
+	withArtifactVisualizations,
+	withRunMetadata(artifactVersionLinks, func(av *ArtifactVersion, m map[string]json.RawMessage) { av.RunMetadata = m }),
+	withTags(artifactVersionLinks, func(av *ArtifactVersion, t []*zen.Tag) { av.Tags = t }),
+	withUsers(ref[*ArtifactVersion, *zen.User]{func(av *ArtifactVersion) *uuid.UUID { return av.UserID }, func(av *ArtifactVersion, u *zen.User) { av.User = u }}),
+}
+
+// withArtifactVisualizations loads the visualizations stored with each
+// version, in the order they were given.
+func withArtifactVisualizations(ctx context.Context, tx *Tx, items []*ArtifactVersion) error {
+	byID := make(map[uuid.UUID]*ArtifactVersion, len(items))
+	for _, av := range items {
+		byID[av.ID] = av
+	}
+	rows, err := tx.query(ctx, `SELECT `+artifactVisualizationSelect+` FROM artifact_visualizations av
+		WHERE av.artifact_version_id IN (`+placeholders(len(items))+`) ORDER BY av.position, av.id`, idArgs(artifactVersionLinks.ids(items))...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		v, err := scanArtifactVisualization(rows)
 		if err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
-		if av := out[v.ArtifactVersionID]; av != nil {
+		if av := byID[v.ArtifactVersionID]; av != nil {
 			av.Visualizations = append(av.Visualizations, v)
 		}
 	}
-	rows.Close()
-	meta, err := tx.runMetadataOf(ctx, "artifact_version", ids)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := tx.tagsOf(ctx, "artifact_version", ids)
-	if err != nil {
-		return nil, err
-	}
-	var userIDs []*uuid.UUID
-	for _, av := range out {
-		userIDs = append(userIDs, av.UserID)
-	}
-	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
-	if err != nil {
-		return nil, err
-	}
-	for id, av := range out {
-		av.RunMetadata, av.Tags = meta[id], tags[id]
-		if av.UserID != nil {
-			av.User = users[*av.UserID]
-		}
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // addRunMetadata records key-value metadata of a resource.

@@ -76,38 +76,18 @@ func (tx *Tx) getPipeline(ctx context.Context, id uuid.UUID) (*zen.Pipeline, err
 // loadPipelineResources fills creators, latest-run users, tags and curated
 // visualizations of many pipelines: three statements.
 func (tx *Tx) loadPipelineResources(ctx context.Context, ps []*zen.Pipeline) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	userIDs := make([]*uuid.UUID, 0, 2*len(ps))
-	ids := make([]uuid.UUID, len(ps))
-	for i, p := range ps {
-		userIDs = append(userIDs, p.UserID, p.LatestRunUserID)
-		ids[i] = p.ID
-	}
-	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
-	if err != nil {
-		return err
-	}
-	tags, err := tx.tagsOf(ctx, "pipeline", ids)
-	if err != nil {
-		return err
-	}
-	vis, err := tx.visualizationsOf(ctx, "pipeline", ids)
-	if err != nil {
-		return err
-	}
-	for _, p := range ps {
-		if p.UserID != nil {
-			p.User = users[*p.UserID]
-		}
-		if p.LatestRunUserID != nil {
-			p.LatestRunUser = users[*p.LatestRunUserID]
-		}
-		p.Tags = tags[p.ID]
-		p.Visualizations = vis[p.ID]
-	}
-	return nil
+	return loadRelations(ctx, tx, ps, pipelineRelations)
+}
+
+var pipelineLinks = polymorphic[*zen.Pipeline]{"pipeline", func(p *zen.Pipeline) uuid.UUID { return p.ID }}
+
+var pipelineRelations = []relation[*zen.Pipeline]{
+	withUsers(
+		ref[*zen.Pipeline, *zen.User]{func(p *zen.Pipeline) *uuid.UUID { return p.UserID }, func(p *zen.Pipeline, u *zen.User) { p.User = u }},
+		ref[*zen.Pipeline, *zen.User]{func(p *zen.Pipeline) *uuid.UUID { return p.LatestRunUserID }, func(p *zen.Pipeline, u *zen.User) { p.LatestRunUser = u }},
+	),
+	withTags(pipelineLinks, func(p *zen.Pipeline, t []*zen.Tag) { p.Tags = t }),
+	withCurated(pipelineLinks, func(p *zen.Pipeline, v []*zen.CuratedVisualization) { p.Visualizations = v }),
 }
 
 // PipelineUpdate carries an update: a new description (SetDescription, nil

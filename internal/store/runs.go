@@ -187,65 +187,33 @@ func (tx *Tx) getRun(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
 	return r, err
 }
 
-// loadRunResources fills users, snapshots (with their stacks), pipelines
-// and tags of many runs with one query each.
+// loadRunResources fills users, snapshots (with their stacks), pipelines,
+// tags and logs of many runs with one query each.
 func (tx *Tx) loadRunResources(ctx context.Context, runs []*zen.Run) error {
-	if len(runs) == 0 {
-		return nil
-	}
-	var userIDs, snapshotIDs []*uuid.UUID
-	ids := make([]uuid.UUID, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-		userIDs = append(userIDs, r.UserID)
-		snapshotIDs = append(snapshotIDs, &r.SnapshotID)
-	}
-	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
-	if err != nil {
-		return err
-	}
-	snaps, err := tx.snapshotsByID(ctx, uniqueIDs(snapshotIDs...))
-	if err != nil {
-		return err
-	}
-	var pipelineIDs, stackIDs []*uuid.UUID
-	for _, s := range snaps {
-		pipelineIDs = append(pipelineIDs, &s.PipelineID)
-		stackIDs = append(stackIDs, s.StackID)
-	}
-	pipelines, err := tx.pipelinesByID(ctx, uniqueIDs(pipelineIDs...))
-	if err != nil {
-		return err
-	}
-	stacks, err := tx.stacksByID(ctx, uniqueIDs(stackIDs...))
-	if err != nil {
-		return err
-	}
-	tags, err := tx.tagsOf(ctx, "pipeline_run", ids)
-	if err != nil {
-		return err
-	}
-	logs, err := tx.logsOf(ctx, "pipeline_run_id", ids)
-	if err != nil {
-		return err
-	}
-	for _, r := range runs {
-		r.Logs = logs[r.ID]
-		if r.UserID != nil {
-			r.User = users[*r.UserID]
+	return loadRelations(ctx, tx, runs, runRelations)
+}
+
+var runLinks = polymorphic[*zen.Run]{"pipeline_run", func(r *zen.Run) uuid.UUID { return r.ID }}
+
+var runRelations = []relation[*zen.Run]{
+	withUsers(ref[*zen.Run, *zen.User]{func(r *zen.Run) *uuid.UUID { return r.UserID }, func(r *zen.Run, u *zen.User) { r.User = u }}),
+	withRows((*Tx).snapshotsByID, ref[*zen.Run, *zen.Snapshot]{func(r *zen.Run) *uuid.UUID { return &r.SnapshotID }, func(r *zen.Run, s *zen.Snapshot) { r.Snapshot = s }}),
+	// The snapshots' stacks, once the snapshots are there.
+	withRows((*Tx).stacksByID, ref[*zen.Run, *zen.Stack]{func(r *zen.Run) *uuid.UUID {
+		if r.Snapshot == nil {
+			return nil
 		}
-		if s := snaps[r.SnapshotID]; s != nil {
-			r.Snapshot = s
-			if s.StackID != nil {
-				s.Stack = stacks[*s.StackID]
-			}
+		return r.Snapshot.StackID
+	}, func(r *zen.Run, st *zen.Stack) { r.Snapshot.Stack = st }}),
+	withRows((*Tx).pipelinesByID, ref[*zen.Run, *zen.Pipeline]{func(r *zen.Run) *uuid.UUID { return r.PipelineID }, func(r *zen.Run, p *zen.Pipeline) { r.Pipeline = p }}),
+	withTags(runLinks, func(r *zen.Run, t []*zen.Tag) { r.Tags = t }),
+	func(ctx context.Context, tx *Tx, runs []*zen.Run) error {
+		logs, err := tx.logsOf(ctx, "pipeline_run_id", runLinks.ids(runs))
+		for _, r := range runs {
+			r.Logs = logs[r.ID]
 		}
-		if r.PipelineID != nil {
-			r.Pipeline = pipelines[*r.PipelineID]
-		}
-		r.Tags = tags[r.ID]
-	}
-	return nil
+		return err
+	},
 }
 
 // RunUpdate carries a run update.

@@ -104,44 +104,14 @@ func (tx *Tx) getSnapshot(ctx context.Context, id uuid.UUID) (*zen.Snapshot, err
 // loadSnapshotResources fills users, pipelines, stacks and tags of many
 // snapshots with one query each.
 func (tx *Tx) loadSnapshotResources(ctx context.Context, snaps []*zen.Snapshot) error {
-	if len(snaps) == 0 {
-		return nil
-	}
-	var userIDs, pipelineIDs, stackIDs []*uuid.UUID
-	ids := make([]uuid.UUID, len(snaps))
-	for i, s := range snaps {
-		ids[i] = s.ID
-		userIDs = append(userIDs, s.UserID)
-		pipelineIDs = append(pipelineIDs, &s.PipelineID)
-		stackIDs = append(stackIDs, s.StackID)
-	}
-	users, err := tx.usersByID(ctx, uniqueIDs(userIDs...))
-	if err != nil {
-		return err
-	}
-	pipelines, err := tx.pipelinesByID(ctx, uniqueIDs(pipelineIDs...))
-	if err != nil {
-		return err
-	}
-	stacks, err := tx.stacksByID(ctx, uniqueIDs(stackIDs...))
-	if err != nil {
-		return err
-	}
-	tags, err := tx.tagsOf(ctx, "pipeline_snapshot", ids)
-	if err != nil {
-		return err
-	}
-	for _, s := range snaps {
-		if s.UserID != nil {
-			s.User = users[*s.UserID]
-		}
-		s.Pipeline = pipelines[s.PipelineID]
-		if s.StackID != nil {
-			s.Stack = stacks[*s.StackID]
-		}
-		s.Tags = tags[s.ID]
-	}
-	return nil
+	return loadRelations(ctx, tx, snaps, snapshotRelations)
+}
+
+var snapshotRelations = []relation[*zen.Snapshot]{
+	withUsers(ref[*zen.Snapshot, *zen.User]{func(s *zen.Snapshot) *uuid.UUID { return s.UserID }, func(s *zen.Snapshot, u *zen.User) { s.User = u }}),
+	withRows((*Tx).pipelinesByID, ref[*zen.Snapshot, *zen.Pipeline]{func(s *zen.Snapshot) *uuid.UUID { return &s.PipelineID }, func(s *zen.Snapshot, p *zen.Pipeline) { s.Pipeline = p }}),
+	withRows((*Tx).stacksByID, ref[*zen.Snapshot, *zen.Stack]{func(s *zen.Snapshot) *uuid.UUID { return s.StackID }, func(s *zen.Snapshot, st *zen.Stack) { s.Stack = st }}),
+	withTags(polymorphic[*zen.Snapshot]{"pipeline_snapshot", func(s *zen.Snapshot) uuid.UUID { return s.ID }}, func(s *zen.Snapshot, t []*zen.Tag) { s.Tags = t }),
 }
 
 // DeleteSnapshot removes a snapshot with its runs.

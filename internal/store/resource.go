@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"zengo/internal/zen"
+)
+
+// What resources share is declared, not written again per resource: a
+// resource lists its relations (who made it, its tags, its run metadata,
+// its curated visualizations, ...) and loadRelations fills them for a whole
+// page with one query per relation, whatever the page size.
+
+// relation fills one relation of a page of items.
+type relation[T any] func(ctx context.Context, tx *Tx, items []T) error
+
+// loadRelations fills every relation of items, in order (a relation may
+// use what an earlier one loaded).
+func loadRelations[T any](ctx context.Context, tx *Tx, items []T, rels []relation[T]) error {
+	if len(items) == 0 {
+		return nil
+	}
+	for _, rel := range rels {
+		if err := rel(ctx, tx, items); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ref is one row an item names by id (its creator, its pipeline, the
+// user of its latest run, ...) and where the item keeps it.
+type ref[T, R any] struct {
+	id  func(T) *uuid.UUID
+	set func(T, R)
+}
+
+// withRows loads every row the items name through refs with one call of
+// load (one query), and gives each item its rows.
+func withRows[T, R any](load func(*Tx, context.Context, []uuid.UUID) (map[uuid.UUID]R, error), refs ...ref[T, R]) relation[T] {
+	return func(ctx context.Context, tx *Tx, items []T) error {
+		ids := make([]*uuid.UUID, 0, len(items)*len(refs))
+		for _, it := range items {
+			for _, f := range refs {
+				ids = append(ids, f.id(it))
+			}
+		}
+		rows, err := load(tx, ctx, uniqueIDs(ids...))
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			for _, f := range refs {
+				if id := f.id(it); id != nil {
+					if row, ok := rows[*id]; ok {
+						f.set(it, row)
+					}
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// withUsers loads the users the items name.
+func withUsers[T any](refs ...ref[T, *zen.User]) relation[T] {
+	return withRows((*Tx).usersByID, refs...)
+}
+
+// polymorphic describes how an item is addressed by polymorphic rows: the
+// resource type they name it by and its id.
+type polymorphic[T any] struct {
+	linkType string
+	id       func(T) uuid.UUID
+}
+
+func (p polymorphic[T]) ids(items []T) []uuid.UUID {
+	out := make([]uuid.UUID, len(items))
+	for i, it := range items {
+		out[i] = p.id(it)
+	}
+	return out
+}
+
+// withTags loads the items' tags, each list sorted by name.
+func withTags[T any](p polymorphic[T], set func(T, []*zen.Tag)) relation[T] {
+	return func(ctx context.Context, tx *Tx, items []T) error {
+		tags, err := tx.tagsOf(ctx, p.linkType, p.ids(items))
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			set(it, tags[p.id(it)])
+		}
+		return nil
+	}
+}
+
+// withRunMetadata loads the items' run metadata (newest value per key).
+func withRunMetadata[T any](p polymorphic[T], set func(T, map[string]json.RawMessage)) relation[T] {
+	return func(ctx context.Context, tx *Tx, items []T) error {
+		meta, err := tx.runMetadataOf(ctx, p.linkType, p.ids(items))
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			set(it, meta[p.id(it)])
+		}
+		return nil
+	}
+}
+
+// withCurated loads the items' curated visualizations.
+func withCurated[T any](p polymorphic[T], set func(T, []*zen.CuratedVisualization)) relation[T] {
+	return func(ctx context.Context, tx *Tx, items []T) error {
+		vis, err := tx.visualizationsOf(ctx, p.linkType, p.ids(items))
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			set(it, vis[p.id(it)])
+		}
+		return nil
+	}
+}
