@@ -85,44 +85,32 @@ func (p polymorphic[T]) ids(items []T) []uuid.UUID {
 	return out
 }
 
-// withTags loads the items' tags, each list sorted by name.
-func withTags[T any](p polymorphic[T], set func(T, []*zen.Tag)) relation[T] {
+// withLinked loads what polymorphic rows hold for the items (their tags,
+// run metadata, curated visualizations) with one call of load.
+func withLinked[T, V any](p polymorphic[T], load func(*Tx, context.Context, string, []uuid.UUID) (map[uuid.UUID]V, error), set func(T, V)) relation[T] {
 	return func(ctx context.Context, tx *Tx, items []T) error {
-		tags, err := tx.tagsOf(ctx, p.linkType, p.ids(items))
+		got, err := load(tx, ctx, p.linkType, p.ids(items))
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
-			set(it, tags[p.id(it)])
+			set(it, got[p.id(it)])
 		}
 		return nil
 	}
+}
+
+// withTags loads the items' tags, each list sorted by name.
+func withTags[T any](p polymorphic[T], set func(T, []*zen.Tag)) relation[T] {
+	return withLinked(p, (*Tx).tagsOf, set)
 }
 
 // withRunMetadata loads the items' run metadata (newest value per key).
 func withRunMetadata[T any](p polymorphic[T], set func(T, map[string]json.RawMessage)) relation[T] {
-	return func(ctx context.Context, tx *Tx, items []T) error {
-		meta, err := tx.runMetadataOf(ctx, p.linkType, p.ids(items))
-		if err != nil {
-			return err
-		}
-		for _, it := range items {
-			set(it, meta[p.id(it)])
-		}
-		return nil
-	}
+	return withLinked(p, (*Tx).runMetadataOf, set)
 }
 
 // withCurated loads the items' curated visualizations.
 func withCurated[T any](p polymorphic[T], set func(T, []*zen.CuratedVisualization)) relation[T] {
-	return func(ctx context.Context, tx *Tx, items []T) error {
-		vis, err := tx.visualizationsOf(ctx, p.linkType, p.ids(items))
-		if err != nil {
-			return err
-		}
-		for _, it := range items {
-			set(it, vis[p.id(it)])
-		}
-		return nil
-	}
+	return withLinked(p, (*Tx).visualizationsOf, set)
 }
