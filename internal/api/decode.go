@@ -329,10 +329,24 @@ var presentType = reflect.TypeOf(Present(nil))
 type (
 	metadataType         string
 	metadataResourceType string
+	executionStatus      string
 )
+
+// asString turns an enumeration (or a pointer to one) back into the plain
+// string the store keeps.
+func asString[E ~string](e E) string { return string(e) }
+
+func asStringPtr[E ~string](e *E) *string {
+	if e == nil {
+		return nil
+	}
+	s := string(*e)
+	return &s
+}
 
 var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(metadataType("")):         {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "Uri", "Path", "DType", "StorageSize"},
+	reflect.TypeOf(executionStatus("")):      zen.ExecutionStatuses,
 	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
 }
 

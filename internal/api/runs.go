@@ -123,7 +123,7 @@ type runRequest struct {
 	Project                 uuid.UUID         `json:"project" zen:"required"`
 	Name                    string            `json:"name" zen:"required,max=255"`
 	Snapshot                uuid.UUID         `json:"snapshot" zen:"required"`
-	Status                  string            `json:"status" zen:"required"`
+	Status                  executionStatus   `json:"status" zen:"required"`
 	OrchestratorRunID       *string           `json:"orchestrator_run_id" zen:"max=255"`
 	StartTime               *zen.Time         `json:"start_time"`
 	EndTime                 *zen.Time         `json:"end_time"`
@@ -161,9 +161,6 @@ func (s *Server) getOrCreateRun(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if !oneOf(req.Status, zen.ExecutionStatuses) {
-		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "status"}, req.Status, zen.ExecutionStatuses)}}
-	}
 	if req.Status != zen.StatusInitializing && req.Status != zen.StatusRunning {
 		return nil, valueErrors([]string{"body"}, "Run must be started in the initializing or running state.", map[string]any{})
 	}
@@ -176,7 +173,7 @@ func (s *Server) getOrCreateRun(r *http.Request) (any, error) {
 	}
 	me := current(r).user
 	run, created, err := s.db.GetOrCreateRun(r.Context(), zen.Run{
-		Name: req.Name, ProjectID: project.ID, SnapshotID: req.Snapshot, UserID: &me.ID, Status: req.Status,
+		Name: req.Name, ProjectID: project.ID, SnapshotID: req.Snapshot, UserID: &me.ID, Status: asString(req.Status),
 		StatusReason: req.StatusReason, OrchestratorRunID: req.OrchestratorRunID, OrchestratorEnvironment: req.OrchestratorEnvironment,
 		StartTime: req.StartTime, EndTime: req.EndTime, TriggerInfo: req.TriggerInfo, ExceptionInfo: req.ExceptionInfo,
 		OriginalRunID: req.OriginalRunID, ParentRunID: req.ParentRunID, ChildKey: req.ChildKey,
@@ -200,12 +197,12 @@ func (s *Server) getRunStatus(r *http.Request) (any, error) {
 }
 
 type runUpdate struct {
-	Status            *string         `json:"status"`
-	StatusReason      *string         `json:"status_reason"`
-	OrchestratorRunID *string         `json:"orchestrator_run_id" zen:"max=255"`
-	ExceptionInfo     json.RawMessage `json:"exception_info"`
-	AddTags           []string        `json:"add_tags"`
-	RemoveTags        []string        `json:"remove_tags"`
+	Status            *executionStatus `json:"status"`
+	StatusReason      *string          `json:"status_reason"`
+	OrchestratorRunID *string          `json:"orchestrator_run_id" zen:"max=255"`
+	ExceptionInfo     json.RawMessage  `json:"exception_info"`
+	AddTags           []string         `json:"add_tags"`
+	RemoveTags        []string         `json:"remove_tags"`
 }
 
 func (s *Server) updateRun(r *http.Request) (any, error) {
@@ -217,11 +214,8 @@ func (s *Server) updateRun(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	if req.Status != nil && !oneOf(*req.Status, zen.ExecutionStatuses) {
-		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "status"}, *req.Status, zen.ExecutionStatuses)}}
-	}
 	me := current(r).user
-	run, err := s.db.UpdateRun(r.Context(), id, store.RunUpdate{Status: req.Status, StatusReason: req.StatusReason,
+	run, err := s.db.UpdateRun(r.Context(), id, store.RunUpdate{Status: asStringPtr(req.Status), StatusReason: req.StatusReason,
 		OrchestratorRunID: req.OrchestratorRunID, ExceptionInfo: req.ExceptionInfo, AddTags: req.AddTags, RemoveTags: req.RemoveTags}, &me.ID)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ import (
 type stepRequest struct {
 	Project           uuid.UUID         `json:"project" zen:"required"`
 	Name              string            `json:"name" zen:"required,max=255"`
-	Status            string            `json:"status" zen:"required"`
+	Status            executionStatus   `json:"status" zen:"required"`
 	PipelineRunID     uuid.UUID         `json:"pipeline_run_id" zen:"required"`
 	StartTime         *zen.Time         `json:"start_time"`
 	EndTime           *zen.Time         `json:"end_time"`
@@ -82,12 +82,9 @@ func (s *Server) createStep(r *http.Request) (any, error) {
 	if err := decodeStepRequest(r, &req); err != nil {
 		return nil, err
 	}
-	if !oneOf(req.Status, zen.ExecutionStatuses) {
-		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "status"}, req.Status, zen.ExecutionStatuses)}}
-	}
 	me := current(r).user
 	step, err := s.db.CreateStep(r.Context(), store.NewStepRun{StepRun: store.StepRun{
-		Name: req.Name, UserID: &me.ID, PipelineRunID: req.PipelineRunID, Status: req.Status, StartTime: req.StartTime,
+		Name: req.Name, UserID: &me.ID, PipelineRunID: req.PipelineRunID, Status: asString(req.Status), StartTime: req.StartTime,
 		EndTime: req.EndTime, CacheKey: req.CacheKey, CacheExpiresAt: req.CacheExpiresAt, CodeHash: req.CodeHash,
 		Docstring: req.Docstring, SourceCode: req.SourceCode, OriginalStepRunID: req.OriginalStepRunID, ExceptionInfo: req.ExceptionInfo,
 	}, Inputs: idLists(req.Inputs), Outputs: idLists(req.Outputs), LogsID: logsID(req.Logs)})
@@ -143,9 +140,9 @@ func decodeIDMap(m map[string]json.RawMessage, field string) (map[string]idList,
 }
 
 type stepUpdate struct {
-	Status        *string         `json:"status"`
-	EndTime       *zen.Time       `json:"end_time"`
-	ExceptionInfo json.RawMessage `json:"exception_info"`
+	Status        *executionStatus `json:"status"`
+	EndTime       *zen.Time        `json:"end_time"`
+	ExceptionInfo json.RawMessage  `json:"exception_info"`
 }
 
 func (s *Server) updateStep(r *http.Request) (any, error) {
@@ -174,10 +171,7 @@ func (s *Server) updateStep(r *http.Request) (any, error) {
 	if err := decodeJSON(body, &req); err != nil {
 		return nil, err
 	}
-	if req.Status != nil && !oneOf(*req.Status, zen.ExecutionStatuses) {
-		return nil, &validationError{errs: []fieldError{enumError([]string{"body", "status"}, *req.Status, zen.ExecutionStatuses)}}
-	}
-	step, err := s.db.UpdateStep(r.Context(), id, store.StepUpdate{Status: req.Status, EndTime: req.EndTime,
+	step, err := s.db.UpdateStep(r.Context(), id, store.StepUpdate{Status: asStringPtr(req.Status), EndTime: req.EndTime,
 		Outputs: idLists(outputs), ExceptionInfo: req.ExceptionInfo})
 	if err != nil {
 		return nil, err
