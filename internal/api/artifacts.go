@@ -1,173 +1,89 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/google/uuid"
 
-	"zengo/internal/catalog"
+	"zengo/internal/filter"
 	"zengo/internal/store"
 	"zengo/internal/zen"
 )
 
-// artifactVersionRequest is the reference's ArtifactVersionRequest.
-type artifactVersionRequest struct {
-	Project         uuid.UUID                  `json:"project" zen:"required"`
-	ArtifactName    *string                    `json:"artifact_name"`
-	ArtifactID      *uuid.UUID                 `json:"artifact_id"`
-	Version         json.RawMessage            `json:"version"`
-	HasCustomName   bool                       `json:"has_custom_name"`
-	Type            string                     `json:"type" zen:"required"`
-	URI             string                     `json:"uri" zen:"required,max=65535"`
-	Materializer    json.RawMessage            `json:"materializer" zen:"required"`
-	DataType        json.RawMessage            `json:"data_type" zen:"required"`
-	SaveType        string                     `json:"save_type" zen:"required"`
-	ArtifactStoreID *uuid.UUID                 `json:"artifact_store_id"`
-	ContentHash     *string                    `json:"content_hash" zen:"max=255"`
-	ItemCount       *int64                     `json:"item_count"`
-	Tags            []json.RawMessage          `json:"tags"`
-	Visualizations  []visualizationReq         `json:"visualizations"`
-	Metadata        map[string]json.RawMessage `json:"metadata"`
+// artifactRequest is the reference's ArtifactRequest.
+type artifactRequest struct {
+	Project       uuid.UUID `json:"project" zen:"required"`
+	Name          string    `json:"name" zen:"required,max=255"`
+	HasCustomName bool      `json:"has_custom_name"`
+	Tags          []string  `json:"tags"`
 }
 
-type visualizationReq struct {
-	Type string `json:"type" zen:"required"`
-	URI  string `json:"uri" zen:"required"`
+// artifactUpdate is the reference's ArtifactUpdate.
+type artifactUpdate struct {
+	Name          *string  `json:"name"`
+	AddTags       []string `json:"add_tags"`
+	RemoveTags    []string `json:"remove_tags"`
+	HasCustomName *bool    `json:"has_custom_name"`
 }
 
-// sourceObject reads a source given as a dotted path or as the reference's
-// {module, attribute, type} object, and returns the object form.
-func sourceObject(raw json.RawMessage) json.RawMessage {
-	var dotted string
-	if json.Unmarshal(raw, &dotted) != nil {
-		return raw
-	}
-	return catalog.SourceObject(dotted)
-}
-
-func (req artifactVersionRequest) toStore(userID uuid.UUID) (store.NewArtifactVersion, error) {
-	if req.ArtifactName == nil {
-		return store.NewArtifactVersion{}, valueErrors([]string{"body"}, "Either `artifact_name` or `artifact_id` must be provided.", map[string]any{})
-	}
-	nv := store.NewArtifactVersion{ArtifactVersion: store.ArtifactVersion{
-		ProjectID: req.Project, ArtifactName: *req.ArtifactName, HasCustomName: req.HasCustomName, UserID: &userID,
-		Type: req.Type, URI: req.URI, Materializer: sourceObject(req.Materializer), DataType: sourceObject(req.DataType),
-		SaveType: req.SaveType, ArtifactStoreID: req.ArtifactStoreID, ContentHash: req.ContentHash, ItemCount: req.ItemCount,
-	}, Metadata: req.Metadata, Tags: tagRefs(req.Tags)}
-	if len(req.Version) > 0 && string(req.Version) != "null" {
-		v := strings.Trim(string(req.Version), `"`)
-		nv.RequestedVersion = &v
-	}
-	for _, v := range req.Visualizations {
-		nv.Visualizations = append(nv.Visualizations, struct{ Type, URI string }{v.Type, v.URI})
-	}
-	return nv, nil
-}
-
-func (s *Server) createArtifactVersion(r *http.Request) (any, error) {
-	var req artifactVersionRequest
+func (s *Server) createArtifact(r *http.Request) (any, error) {
+	var req artifactRequest
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	out, err := s.createArtifactVersions(r, []artifactVersionRequest{req})
+	project, err := s.scopeProject(r, req.Project.String())
 	if err != nil {
 		return nil, err
 	}
-	return out[0], nil
-}
-
-func (s *Server) createArtifactVersionBatch(r *http.Request) (any, error) {
-	var body struct {
-		Items []artifactVersionRequest `json:"items" zen:"required"`
-	}
-	raw, err := readBody(r)
-	if err != nil {
-		return nil, err
-	}
-	if err := decodeJSON(wrapBatch(raw), &body); err != nil {
-		return nil, rewrapBatchError(err)
-	}
-	return s.createArtifactVersions(r, body.Items)
-}
-
-func (s *Server) createArtifactVersions(r *http.Request, reqs []artifactVersionRequest) ([]envelope, error) {
 	me := current(r).user
-	news := make([]store.NewArtifactVersion, 0, len(reqs))
-	for _, req := range reqs {
-		nv, err := req.toStore(me.ID)
+	a, err := s.db.CreateArtifact(r.Context(), store.Artifact{Name: req.Name, ProjectID: project.ID, UserID: &me.ID, HasCustomName: req.HasCustomName}, req.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return artifactView(a, true), nil
+}
+
+func (s *Server) updateArtifact() handler {
+	return updateByID("artifact_id", func(r *http.Request, id uuid.UUID, req *artifactUpdate) (*store.Artifact, error) {
+		return s.db.UpdateArtifact(r.Context(), id, store.ArtifactUpdate{Name: req.Name, HasCustomName: req.HasCustomName,
+			AddTags: req.AddTags, RemoveTags: req.RemoveTags}, &current(r).user.ID)
+	}, artifactView)
+}
+
+func (s *Server) listArtifacts() listRoute {
+	return listOf(filter.Artifacts, func(r *http.Request, q *listQuery) (*zen.Page[*store.Artifact], error) {
+		project, err := s.scopeProject(r, q.Scope["project"])
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.db.GetProject(r.Context(), req.Project.String()); err != nil {
-			return nil, err
-		}
-		news = append(news, nv)
-	}
-	created, err := s.db.CreateArtifactVersions(r.Context(), news)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]envelope, 0, len(created))
-	for _, av := range created {
-		out = append(out, artifactVersionView(av, true))
-	}
-	return out, nil
+		return s.db.ListArtifacts(r.Context(), q.List, store.ProjectScope{ProjectID: project.ID, ScopeUser: q.scopeUser})
+	}, artifactView)
 }
 
-func (s *Server) getArtifactVersion() handler {
-	return getByID("artifact_version_id", s.db.GetArtifactVersion, artifactVersionView)
+func (s *Server) getArtifact() handler { return getByID("artifact_id", s.db.GetArtifact, artifactView) }
+
+func (s *Server) deleteArtifact() handler { return deleteByID("artifact_id", s.db.DeleteArtifact) }
+
+type artifactMetadata struct {
+	HasCustomName bool `json:"has_custom_name"`
 }
 
-type artifactVersionBody struct {
-	Created         zen.Time        `json:"created"`
-	Updated         zen.Time        `json:"updated"`
-	UserID          *uuid.UUID      `json:"user_id"`
-	ProjectID       uuid.UUID       `json:"project_id"`
-	Artifact        envelope        `json:"artifact"`
-	Version         string          `json:"version"`
-	URI             string          `json:"uri"`
-	Type            string          `json:"type"`
-	Materializer    json.RawMessage `json:"materializer"`
-	DataType        json.RawMessage `json:"data_type"`
-	SaveType        string          `json:"save_type"`
-	ArtifactStoreID *uuid.UUID      `json:"artifact_store_id"`
-	ContentHash     *string         `json:"content_hash"`
-	ItemCount       *int64          `json:"item_count"`
+type artifactResources struct {
+	User              *envelope  `json:"user"`
+	Tags              []envelope `json:"tags"`
+	LatestVersionName *string    `json:"latest_version_name"`
+	LatestVersionID   *uuid.UUID `json:"latest_version_id"`
 }
 
-type artifactVersionMetadata struct {
-	Visualizations []envelope                 `json:"visualizations"`
-	RunMetadata    map[string]json.RawMessage `json:"run_metadata"`
-}
-
-type artifactVersionResources struct {
-	User                  *envelope  `json:"user"`
-	Tags                  []envelope `json:"tags"`
-	ProducerStepRunID     *uuid.UUID `json:"producer_step_run_id"`
-	ProducerPipelineRunID *uuid.UUID `json:"producer_pipeline_run_id"`
-}
-
-// artifactVersionView renders an artifact version; nested in a step it
-// goes bare (no metadata, no resources).
-func artifactVersionView(av *store.ArtifactVersion, hydrate bool) envelope {
-	artifact := envelope{ID: av.ArtifactID, Name: named(av.ArtifactName),
-		Body: scopedBody{Created: av.ArtifactCreated, Updated: av.ArtifactUpdated, UserID: av.ArtifactUserID, ProjectID: av.ProjectID}}
-	e := envelope{ID: av.ID, Body: artifactVersionBody{Created: av.Created, Updated: av.Updated, UserID: av.UserID, ProjectID: av.ProjectID,
-		Artifact: artifact, Version: av.Version, URI: av.URI, Type: av.Type, Materializer: av.Materializer, DataType: av.DataType,
-		SaveType: av.SaveType, ArtifactStoreID: av.ArtifactStoreID, ContentHash: av.ContentHash, ItemCount: av.ItemCount}}
+// artifactView renders an artifact; its resources come with every answer,
+// lists included, as on the reference.
+func artifactView(a *store.Artifact, hydrate bool) envelope {
+	e := envelope{ID: a.ID, Name: named(a.Name),
+		Body: scopedBody{Created: a.Created, Updated: a.Updated, UserID: a.UserID, ProjectID: a.ProjectID},
+		Resources: artifactResources{User: embeddedUser(a.User), Tags: tagViews(a.Tags),
+			LatestVersionName: a.LatestVersionName, LatestVersionID: a.LatestVersionID}}
 	if hydrate {
-		vis := make([]envelope, 0, len(av.Visualizations))
-		for _, v := range av.Visualizations {
-			vis = append(vis, artifactVisualizationView(v))
-		}
-		meta := av.RunMetadata
-		if meta == nil {
-			meta = map[string]json.RawMessage{}
-		}
-		e.Metadata = artifactVersionMetadata{Visualizations: vis, RunMetadata: meta}
-		e.Resources = artifactVersionResources{User: embeddedUser(av.User), Tags: tagViews(av.Tags)}
+		e.Metadata = artifactMetadata{HasCustomName: a.HasCustomName}
 	}
 	return e
 }

@@ -330,6 +330,9 @@ type (
 	metadataType         string
 	metadataResourceType string
 	executionStatus      string
+	artifactType         string
+	artifactSaveType     string
+	visualizationType    string
 )
 
 // asString turns an enumeration (or a pointer to one) back into the plain
@@ -347,6 +350,9 @@ func asStringPtr[E ~string](e *E) *string {
 var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(metadataType("")):         {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "Uri", "Path", "DType", "StorageSize"},
 	reflect.TypeOf(executionStatus("")):      zen.ExecutionStatuses,
+	reflect.TypeOf(artifactType("")):         {"DataAnalysisArtifact", "DataArtifact", "ModelArtifact", "SchemaArtifact", "ServiceArtifact", "StatisticsArtifact", "BaseArtifact"},
+	reflect.TypeOf(artifactSaveType("")):     {"step_output", "manual", "preexisting", "external"},
+	reflect.TypeOf(visualizationType("")):    {"csv", "html", "image", "markdown", "json"},
 	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
 }
 

@@ -109,3 +109,24 @@ func deleteByID(param string, remove func(context.Context, uuid.UUID) error) han
 		return nil, remove(r.Context(), id)
 	}
 }
+
+// updateByID answers PUT on a resource addressed by a UUID path parameter:
+// the body is validated into a Req, apply writes it, and the answer is the
+// hydrated resource.
+func updateByID[Req, T any](param string, apply func(r *http.Request, id uuid.UUID, req *Req) (T, error), view func(T, bool) envelope) handler {
+	return func(r *http.Request) (any, error) {
+		id, err := pathUUID(r, param)
+		if err != nil {
+			return nil, err
+		}
+		var req Req
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
+		}
+		item, err := apply(r, id, &req)
+		if err != nil {
+			return nil, err
+		}
+		return view(item, true), nil
+	}
+}

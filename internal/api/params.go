@@ -10,14 +10,18 @@ import (
 )
 
 // hydrateParam reads `hydrate` on a single-entity route (default true).
-func hydrateParam(r *http.Request, def bool) (bool, error) {
-	v, ok := r.URL.Query()["hydrate"]
+func hydrateParam(r *http.Request, def bool) (bool, error) { return boolParam(r, "hydrate", def) }
+
+// boolParam reads a boolean query parameter as pydantic does (the last
+// one counts).
+func boolParam(r *http.Request, name string, def bool) (bool, error) {
+	v, ok := r.URL.Query()[name]
 	if !ok {
 		return def, nil
 	}
 	b, ok := filter.ParseBool(v[len(v)-1])
 	if !ok {
-		return false, &validationError{errs: []fieldError{{typ: "bool_parsing", loc: []string{"query", "hydrate"},
+		return false, &validationError{errs: []fieldError{{typ: "bool_parsing", loc: []string{"query", name},
 			msg: "Input should be a valid boolean, unable to interpret input", input: v[len(v)-1]}}}
 	}
 	return b, nil

@@ -66,24 +66,13 @@ func (s *Server) createPipeline(r *http.Request) (any, error) {
 // updatePipeline changes the description and tags. Unlike the reference,
 // an update that does not mention the description keeps it (the reference
 // clears it, which loses data on every tag-only update).
-func (s *Server) updatePipeline(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "pipeline_id")
-	if err != nil {
-		return nil, err
-	}
-	var req pipelineUpdate
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	me := current(r).user
-	p, err := s.db.UpdatePipeline(r.Context(), id, store.PipelineUpdate{
-		SetDescription: req.Present["description"], Description: req.Description,
-		AddTags: req.AddTags, RemoveTags: req.RemoveTags,
-	}, &me.ID)
-	if err != nil {
-		return nil, err
-	}
-	return pipelineView(p, true), nil
+func (s *Server) updatePipeline() handler {
+	return updateByID("pipeline_id", func(r *http.Request, id uuid.UUID, req *pipelineUpdate) (*zen.Pipeline, error) {
+		return s.db.UpdatePipeline(r.Context(), id, store.PipelineUpdate{
+			SetDescription: req.Present["description"], Description: req.Description,
+			AddTags: req.AddTags, RemoveTags: req.RemoveTags,
+		}, &current(r).user.ID)
+	}, pipelineView)
 }
 
 func (s *Server) listPipelines() listRoute {
@@ -92,7 +81,7 @@ func (s *Server) listPipelines() listRoute {
 		if err != nil {
 			return nil, err
 		}
-		return s.db.ListPipelines(r.Context(), q.List, store.PipelineScope{ProjectID: project.ID, ScopeUser: q.scopeUser})
+		return s.db.ListPipelines(r.Context(), q.List, store.ProjectScope{ProjectID: project.ID, ScopeUser: q.scopeUser})
 	}, pipelineView)
 }
 

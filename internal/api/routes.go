@@ -80,7 +80,7 @@ func (s *Server) routes() http.Handler {
 	listed("GET /api/v1/pipelines", s.listPipelines())
 	authed("POST /api/v1/pipelines", s.createPipeline)
 	authed("GET /api/v1/pipelines/{pipeline_id}", s.getPipeline())
-	authed("PUT /api/v1/pipelines/{pipeline_id}", s.updatePipeline)
+	authed("PUT /api/v1/pipelines/{pipeline_id}", s.updatePipeline())
 	authed("DELETE /api/v1/pipelines/{pipeline_id}", s.deletePipeline())
 	listed("GET /api/v1/workspaces/{workspace}/pipelines", s.listPipelines())
 	authed("POST /api/v1/workspaces/{workspace}/pipelines", s.createPipeline)
@@ -121,15 +121,29 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/run-metadata", s.addRunMetadata)
 	authed("POST /api/v1/workspaces/{project_name_or_id}/run-metadata", s.addRunMetadata)
 	authed("GET /api/v1/code_repositories", s.listCodeRepositories)
+
+	// Artifacts and their versions.
+	listed("GET /api/v1/artifacts", s.listArtifacts())
+	authed("POST /api/v1/artifacts", s.createArtifact)
+	authed("GET /api/v1/artifacts/{artifact_id}", s.getArtifact())
+	authed("PUT /api/v1/artifacts/{artifact_id}", s.updateArtifact())
+	authed("DELETE /api/v1/artifacts/{artifact_id}", s.deleteArtifact())
+	listed("GET /api/v1/artifact_versions", s.listArtifactVersions())
+	authed("POST /api/v1/artifact_versions", s.createArtifactVersion)
 	authed("POST /api/v1/artifact_versions/batch", s.createArtifactVersionBatch)
+	authed("DELETE /api/v1/artifact_versions", s.pruneArtifactVersions)
 	authed("GET /api/v1/artifact_versions/{artifact_version_id}", s.getArtifactVersion())
+	authed("PUT /api/v1/artifact_versions/{artifact_version_id}", s.updateArtifactVersion())
+	authed("DELETE /api/v1/artifact_versions/{artifact_version_id}", s.deleteArtifactVersion)
+	authed("GET /api/v1/artifact_versions/{artifact_version_id}/visualize", s.visualizeArtifactVersion)
+	authed("GET /api/v1/artifact_versions/{artifact_version_id}/download-token", s.artifactDownloadToken)
+	public("GET /api/v1/artifact_versions/{artifact_version_id}/data", http.HandlerFunc(s.artifactVersionData))
 
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)
 	authed("GET /api/v1/curated_visualizations/{visualization_id}", s.getCurated())
 	authed("PUT /api/v1/curated_visualizations/{visualization_id}", s.updateCurated)
 	authed("DELETE /api/v1/curated_visualizations/{visualization_id}", s.deleteCurated())
-	authed("POST /api/v1/artifact_versions", s.createArtifactVersion)
 
 	return withRouteErrors(mux)
 }

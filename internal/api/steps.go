@@ -286,13 +286,13 @@ func stepView(st *store.StepRun, hydrate bool) envelope {
 	inputs := map[string][]any{}
 	for name, list := range st.Inputs {
 		for _, a := range list {
-			inputs[name] = append(inputs[name], stepInput{envelope: artifactVersionView(a.Version, false), InputType: a.InputType, Index: a.Index})
+			inputs[name] = append(inputs[name], stepInput{envelope: artifactVersionNested(a.Version), InputType: a.InputType, Index: a.Index})
 		}
 	}
 	outputs := map[string][]envelope{}
 	for name, list := range st.Outputs {
 		for _, a := range list {
-			outputs[name] = append(outputs[name], artifactVersionView(a.Version, false))
+			outputs[name] = append(outputs[name], artifactVersionNested(a.Version))
 		}
 	}
 	e := envelope{ID: st.ID, Name: named(st.Name),

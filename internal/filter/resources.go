@@ -101,6 +101,29 @@ var (
 		SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
 )
 
+var runMetadataField = Field{Name: "run_metadata", Type: String, Custom: true}
+
+var (
+	Artifacts = &Resource{Model: "ArtifactFilter", Fields: userScoped(tagsField,
+		Field{Name: "project", Type: String, Scope: true},
+		Field{Name: "name", Type: String}, Field{Name: "has_custom_name", Type: Bool, Single: true}),
+		SortKeys: []string{"user", "tags", "latest_version"}, Unsortable: []string{"scope_user", "project"}}
+
+	ArtifactVersions = &Resource{Model: "ArtifactVersionFilter", Fields: userScoped(tagsField, runMetadataField,
+		Field{Name: "project", Type: String, Scope: true},
+		Field{Name: "artifact", Type: String, Custom: true}, Field{Name: "artifact_id", Type: String, Custom: true},
+		Field{Name: "version", Type: String}, Field{Name: "version_number", Type: Int},
+		Field{Name: "uri", Type: String}, Field{Name: "materializer", Type: String}, Field{Name: "type", Type: String},
+		Field{Name: "data_type", Type: String}, Field{Name: "artifact_store_id", Type: UUID},
+		Field{Name: "model_version_id", Type: UUID, Custom: true},
+		Field{Name: "only_unused", Type: Bool, Scope: true},
+		Field{Name: "has_custom_name", Type: Bool, Single: true, Custom: true},
+		Field{Name: "model", Type: String, Custom: true}, Field{Name: "pipeline_run", Type: String, Custom: true}),
+		SortKeys: []string{"user", "tags"},
+		Unsortable: []string{"scope_user", "project", "run_metadata", "artifact", "artifact_id", "only_unused", "has_custom_name",
+			"model", "pipeline_run", "model_version_id"}}
+)
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -108,6 +131,7 @@ func init() {
 		Users: "UserSchema", ServiceAccounts: "UserSchema", APIKeys: "APIKeySchema", Projects: "ProjectSchema",
 		Flavors: "FlavorSchema", Components: "StackComponentSchema", Stacks: "StackSchema", Pipelines: "PipelineSchema",
 		Tags: "TagSchema", Runs: "PipelineRunSchema", Steps: "StepRunSchema", CodeRepositories: "CodeRepositorySchema",
+		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

@@ -32,6 +32,8 @@ var linkedTypes = map[string]string{
 	"step_runs":          "step_run",
 	"artifacts":          "artifact",
 	"artifact_versions":  "artifact_version",
+	"models":             "model",
+	"model_versions":     "model_version",
 }
 
 // linkTables are the polymorphic tables (resource_id, resource_type).

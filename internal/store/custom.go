@@ -86,3 +86,17 @@ func (d *dialect) tagsSortKey(idExpr, resourceType string) sortKey {
 	return sortKey{nullable: true, expr: "(SELECT " + d.orderedConcat("st.name") + " FROM tag_resources sr JOIN tags st ON st.id = sr.tag_id WHERE sr.resource_id = " +
 		idExpr + " AND sr.resource_type = '" + resourceType + "')"}
 }
+
+// runMetadataFilter renders a run_metadata entry, `key:value` or
+// `key:op:value`: a metadata row of the resource with that key whose value
+// (its JSON text) satisfies the rest.
+func (d *dialect) runMetadataFilter(idExpr, resourceType string, c filter.Condition) clause {
+	key, rest, _ := strings.Cut(c.Text, ":")
+	valueCond, err := filter.ParseCondition(filter.Field{Name: "value", Type: filter.String}, rest)
+	if err != nil {
+		return clause{"1 = 0", nil}
+	}
+	m := d.render(column{expr: "frm.value", typ: filter.String}, valueCond)
+	return clause{"EXISTS (SELECT 1 FROM run_metadata frm WHERE frm.resource_id = " + idExpr + " AND frm.resource_type = '" + resourceType +
+		"' AND frm.mkey = ? AND " + m.sql + ")", append([]any{key}, m.args...)}
+}

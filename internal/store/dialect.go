@@ -110,6 +110,15 @@ func (d *dialect) insertIgnore(target, values string) string {
 	return "INSERT INTO " + target + " VALUES " + values + " ON CONFLICT DO NOTHING"
 }
 
+// forUpdate locks the rows a SELECT reads until the transaction ends; SQLite
+// needs none (its one writer holds the whole file).
+func (d *dialect) forUpdate() string {
+	if d.name == "sqlite" {
+		return ""
+	}
+	return " FOR UPDATE"
+}
+
 // orderedConcat aggregates expr values in ascending order, joined by ", ".
 func (d *dialect) orderedConcat(expr string) string {
 	switch d.name {

@@ -152,14 +152,21 @@ var pipelineFilterColumns = func() map[string]column {
 	return cols
 }()
 
-// PipelineScope holds the always-applied parts of a pipeline list.
-type PipelineScope struct {
+// ProjectScope narrows a project-scoped list: the project, and the creator
+// when scope_user is given.
+type ProjectScope struct {
 	ProjectID uuid.UUID
 	ScopeUser *uuid.UUID
 }
 
+// clauses are the scope's conditions on a table aliased a that has
+// project_id and user_id columns.
+func (s ProjectScope) clauses(a string) []clause {
+	return append([]clause{{a + ".project_id = ?", []any{hexID(s.ProjectID)}}}, scopeUserClause(a+".user_id", s.ScopeUser)...)
+}
+
 // ListPipelines lists a project's pipelines.
-func (db *DB) ListPipelines(ctx context.Context, l *filter.List, scope PipelineScope) (*zen.Page[*zen.Pipeline], error) {
+func (db *DB) ListPipelines(ctx context.Context, l *filter.List, scope ProjectScope) (*zen.Page[*zen.Pipeline], error) {
 	d := db.dialect
 	spec := &listSpec{from: pipelineFrom, alias: "p", columns: pipelineFilterColumns,
 		// The latest run is joined for its columns; only its filters need
@@ -185,8 +192,7 @@ func (db *DB) ListPipelines(ctx context.Context, l *filter.List, scope PipelineS
 			"tags":       d.tagsSortKey("p.id", "pipeline"),
 			"latest_run": {expr: "p.latest_activity"},
 		}}
-	where := []clause{{"p.project_id = ?", []any{hexID(scope.ProjectID)}}}
-	where = append(where, scopeUserClause("p.user_id", scope.ScopeUser)...)
+	where := scope.clauses("p")
 	for _, c := range l.Fixed {
 		switch c.Field {
 		case "latest_run_status":

@@ -96,7 +96,7 @@ func (f *fixture) run(t *testing.T, s *zen.Snapshot, name, status string) *zen.R
 
 func (f *fixture) names(t *testing.T, query string) []string {
 	t.Helper()
-	page, err := f.db.ListPipelines(context.Background(), mustList(t, filter.Pipelines, query), PipelineScope{ProjectID: f.project.ID})
+	page, err := f.db.ListPipelines(context.Background(), mustList(t, filter.Pipelines, query), ProjectScope{ProjectID: f.project.ID})
 	if err != nil {
 		t.Fatalf("list %q: %v", query, err)
 	}
@@ -382,7 +382,7 @@ func TestSeedMakesListablePipelines(t *testing.T) {
 		if _, err := f.db.Seed(context.Background(), SeedSpec{Pipelines: 1200, TagsPerPipeline: 3, TagPool: 10, RunsPerPipeline: 5, Users: 3}); err != nil {
 			t.Fatal(err)
 		}
-		page, err := f.db.ListPipelines(context.Background(), mustList(t, filter.Pipelines, "sort_by=desc:latest_run&size=5&hydrate=true&tags=pipeline-tag-1"), PipelineScope{ProjectID: f.project.ID})
+		page, err := f.db.ListPipelines(context.Background(), mustList(t, filter.Pipelines, "sort_by=desc:latest_run&size=5&hydrate=true&tags=pipeline-tag-1"), ProjectScope{ProjectID: f.project.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -419,7 +419,7 @@ func TestDeepPagesAndCounts(t *testing.T) {
 				t.Errorf("%s: deep page differs:\n%v\n%v", sort, deep, all[780:800])
 			}
 		}
-		page, err := f.db.ListPipelines(ctx, mustList(t, filter.Pipelines, "size=1"), PipelineScope{ProjectID: f.project.ID})
+		page, err := f.db.ListPipelines(ctx, mustList(t, filter.Pipelines, "size=1"), ProjectScope{ProjectID: f.project.ID})
 		if err != nil || page.Total != 1500 {
 			t.Fatalf("maintained count: %d %v", page.Total, err)
 		}

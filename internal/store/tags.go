@@ -38,25 +38,32 @@ func scanTagWithCount(row interface{ Scan(...any) error }) (*zen.Tag, error) {
 // RandomTagColor picks a color as the reference does when none is given.
 func RandomTagColor() string { return zen.TagColors[rand.IntN(len(zen.TagColors))] }
 
-// tagNameForbidden are the characters a new tag's name may not hold.
-const tagNameForbidden = "\t\n\r\v\f"
+// nameForbidden are the characters a new entity's name may not hold (the
+// reference's validate_name).
+const nameForbidden = "\t\n\r\v\f"
 
 // checkTagName applies the store-level name rules of a new tag.
 func checkTagName(name string) error {
 	if utf8.RuneCountInString(name) > zen.MaxNameLength {
 		return zen.TooLong("TagRequest", "name", zen.MaxNameLength, name)
 	}
+	return checkEntityName("TagRequest", "Tag", name)
+}
+
+// checkEntityName is the reference's validate_name for a request class and
+// the entity it names: a name must be set and hold no forbidden character.
+func checkEntityName(requestClass, entity, name string) error {
 	if name == "" {
-		return zen.Errorf(zen.EInvalid, "The class `TagRequest` has no attribute `name` or it is set to `None`. Cannot validate the name.")
+		return zen.Errorf(zen.EInvalid, "The class `%s` has no attribute `name` or it is set to `None`. Cannot validate the name.", requestClass)
 	}
 	var bad []string
-	for _, c := range tagNameForbidden {
+	for _, c := range nameForbidden {
 		if strings.ContainsRune(name, c) {
 			bad = append(bad, string(c))
 		}
 	}
 	if len(bad) > 0 {
-		return zen.Errorf(zen.EInvalid, "The name `%s` of the `Tag` contains the following forbidden characters: `%s`.", name, strings.Join(bad, ", "))
+		return zen.Errorf(zen.EInvalid, "The name `%s` of the `%s` contains the following forbidden characters: `%s`.", name, entity, strings.Join(bad, ", "))
 	}
 	return nil
 }
