@@ -589,6 +589,10 @@ func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 	if r.Snapshot != nil {
 		res.Stack = bareStack(r.Snapshot.Stack)
 	}
+	if r.ModelVersion != nil {
+		mv := modelVersionBare(r.ModelVersion)
+		res.ModelVersion = &mv
+	}
 	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBody{Created: r.Created, Updated: r.Updated, UserID: r.UserID,
 		ProjectID: r.ProjectID, Status: r.Status, InProgress: r.InProgress, StatusReason: r.StatusReason, Index: r.Index,
 		PipelineID: r.PipelineID, ChildKey: r.ChildKey}}

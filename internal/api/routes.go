@@ -139,6 +139,30 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/artifact_versions/{artifact_version_id}/download-token", s.artifactDownloadToken)
 	public("GET /api/v1/artifact_versions/{artifact_version_id}/data", http.HandlerFunc(s.artifactVersionData))
 
+	// Models, their versions and what the versions link.
+	listed("GET /api/v1/models", s.listModels())
+	authed("POST /api/v1/models", s.createModel)
+	authed("GET /api/v1/models/{model_id}", s.getModel())
+	authed("PUT /api/v1/models/{model_id}", s.updateModel())
+	authed("DELETE /api/v1/models/{model_id}", s.deleteModel())
+	listed("GET /api/v1/models/{model_name_or_id}/model_versions", s.listModelVersions())
+	authed("POST /api/v1/workspaces/{workspace}/models", s.createModel)
+	listed("GET /api/v1/model_versions", s.listModelVersions())
+	authed("POST /api/v1/model_versions", s.createModelVersion)
+	authed("POST /api/v1/workspaces/{workspace}/models/{model_id}/model_versions", s.createModelVersion)
+	authed("GET /api/v1/model_versions/{model_version_id}", s.getModelVersion())
+	authed("PUT /api/v1/model_versions/{model_version_id}", s.updateModelVersion())
+	authed("DELETE /api/v1/model_versions/{model_version_id}", s.deleteModelVersion())
+	authed("DELETE /api/v1/model_versions/{model_version_id}/artifacts", s.unlinkArtifactVersions)
+	authed("DELETE /api/v1/model_versions/{model_version_id}/artifacts/{model_version_artifact_link_name_or_id}",
+		s.unlink(false, "model_version_artifact_link_name_or_id"))
+	authed("DELETE /api/v1/model_versions/{model_version_id}/runs/{model_version_pipeline_run_link_name_or_id}",
+		s.unlink(true, "model_version_pipeline_run_link_name_or_id"))
+	listed("GET /api/v1/model_version_artifacts", s.listLinks(false))
+	authed("POST /api/v1/model_version_artifacts", s.linkArtifactVersion)
+	listed("GET /api/v1/model_version_pipeline_runs", s.listLinks(true))
+	authed("POST /api/v1/model_version_pipeline_runs", s.linkRun)
+
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)
 	authed("GET /api/v1/curated_visualizations/{visualization_id}", s.getCurated())

@@ -124,6 +124,32 @@ var (
 			"model", "pipeline_run", "model_version_id"}}
 )
 
+var (
+	Models = &Resource{Model: "ModelFilter", Fields: userScoped(tagsField,
+		Field{Name: "project", Type: String, Scope: true}, Field{Name: "name", Type: String}),
+		SortKeys: []string{"user", "tags", "latest_version"}, Unsortable: []string{"scope_user", "project"}}
+
+	ModelVersions = &Resource{Model: "ModelVersionFilter", Fields: userScoped(tagsField, runMetadataField,
+		Field{Name: "project", Type: String, Scope: true},
+		Field{Name: "name", Type: String}, Field{Name: "number", Type: Int}, Field{Name: "stage", Type: String},
+		Field{Name: "model", Type: String, Custom: true}),
+		SortKeys: []string{"user", "tags"}, Unsortable: []string{"scope_user", "project", "model", "run_metadata"}}
+
+	ModelVersionArtifacts = &Resource{Model: "ModelVersionArtifactFilter", Fields: base(
+		Field{Name: "model_version_id", Type: UUID}, Field{Name: "artifact_version_id", Type: UUID},
+		Field{Name: "artifact_name", Type: String, Custom: true},
+		Field{Name: "only_data_artifacts", Type: Bool, Scope: true}, Field{Name: "only_model_artifacts", Type: Bool, Scope: true},
+		Field{Name: "only_deployment_artifacts", Type: Bool, Scope: true},
+		Field{Name: "has_custom_name", Type: Bool, Single: true, Custom: true},
+		Field{Name: "user", Type: UUID, Custom: true}),
+		Unsortable: []string{"artifact_name", "only_data_artifacts", "only_model_artifacts", "only_deployment_artifacts", "has_custom_name", "user"}}
+
+	ModelVersionRuns = &Resource{Model: "ModelVersionPipelineRunFilter", Fields: base(
+		Field{Name: "model_version_id", Type: UUID}, Field{Name: "pipeline_run_id", Type: UUID},
+		Field{Name: "pipeline_run_name", Type: String, Custom: true}, Field{Name: "user", Type: UUID, Custom: true}),
+		Unsortable: []string{"pipeline_run_name", "user"}}
+)
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -131,7 +157,8 @@ func init() {
 		Users: "UserSchema", ServiceAccounts: "UserSchema", APIKeys: "APIKeySchema", Projects: "ProjectSchema",
 		Flavors: "FlavorSchema", Components: "StackComponentSchema", Stacks: "StackSchema", Pipelines: "PipelineSchema",
 		Tags: "TagSchema", Runs: "PipelineRunSchema", Steps: "StepRunSchema", CodeRepositories: "CodeRepositorySchema",
-		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema",
+		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
+		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

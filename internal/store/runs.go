@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -13,14 +15,14 @@ import (
 
 const runSelect = `r.id, r.name, r.project_id, r.pipeline_id, r.snapshot_id, r.user_id, r.status, r.status_reason, r.in_progress,
 	r.run_index, r.orchestrator_run_id, r.orchestrator_environment, r.start_time, r.end_time, r.trigger_info, r.exception_info,
-	r.original_run_id, r.parent_run_id, r.child_key, r.created, r.updated`
+	r.original_run_id, r.parent_run_id, r.child_key, r.model_version_id, r.created, r.updated`
 
 func scanRun(row interface{ Scan(...any) error }) (*zen.Run, error) {
 	r := &zen.Run{}
 	err := row.Scan(dbID{&r.ID}, &r.Name, dbID{&r.ProjectID}, dbIDPtr{&r.PipelineID}, dbID{&r.SnapshotID}, dbIDPtr{&r.UserID},
 		&r.Status, &r.StatusReason, &r.InProgress, &r.Index, &r.OrchestratorRunID, dbJSON{&r.OrchestratorEnvironment, "{}"},
 		dbTimePtr{&r.StartTime}, dbTimePtr{&r.EndTime}, dbJSON{&r.TriggerInfo, "null"}, dbJSON{&r.ExceptionInfo, "null"},
-		dbIDPtr{&r.OriginalRunID}, dbIDPtr{&r.ParentRunID}, &r.ChildKey, dbTime{&r.Created}, dbTime{&r.Updated})
+		dbIDPtr{&r.OriginalRunID}, dbIDPtr{&r.ParentRunID}, &r.ChildKey, dbIDPtr{&r.ModelVersionID}, dbTime{&r.Created}, dbTime{&r.Updated})
 	return r, err
 }
 
@@ -101,11 +103,59 @@ func (db *DB) GetOrCreateRun(ctx context.Context, run zen.Run, tags []TagRef) (o
 		if err := tx.attachTags(ctx, "pipeline_run", run.ID, tags, run.UserID); err != nil {
 			return err
 		}
+		if err := tx.attachRunModel(ctx, &run); err != nil {
+			return err
+		}
 		created = true
 		out, err = tx.getRun(ctx, run.ID)
 		return err
 	})
 	return out, created, err
+}
+
+// attachRunModel gives a new run the model version its pipeline
+// configuration names (made on first use) and links the two.
+func (tx *Tx) attachRunModel(ctx context.Context, run *zen.Run) error {
+	var raw string
+	if err := tx.queryRow(ctx, `SELECT pipeline_configuration FROM pipeline_snapshots WHERE id = ?`, hexID(run.SnapshotID)).Scan(&raw); err != nil {
+		return err
+	}
+	var cfg struct {
+		Model *struct {
+			Name                 string          `json:"name"`
+			Version              json.RawMessage `json:"version"`
+			License              *string         `json:"license"`
+			Description          *string         `json:"description"`
+			Audience             *string         `json:"audience"`
+			UseCases             *string         `json:"use_cases"`
+			Limitations          *string         `json:"limitations"`
+			TradeOffs            *string         `json:"trade_offs"`
+			Ethics               *string         `json:"ethics"`
+			SaveModelsToRegistry *bool           `json:"save_models_to_registry"`
+			Tags                 []string        `json:"tags"`
+		} `json:"model"`
+	}
+	if json.Unmarshal([]byte(raw), &cfg) != nil || cfg.Model == nil || cfg.Model.Name == "" {
+		return nil
+	}
+	m := cfg.Model
+	rm := RunModel{Name: m.Name, License: m.License, Description: m.Description, Audience: m.Audience, UseCases: m.UseCases,
+		Limitations: m.Limitations, TradeOffs: m.TradeOffs, Ethics: m.Ethics, SaveModelsToRegistry: m.SaveModelsToRegistry == nil || *m.SaveModelsToRegistry,
+		Tags: m.Tags}
+	if v := strings.Trim(string(m.Version), `"`); v != "" && v != "null" {
+		rm.Version = &v
+	}
+	mvID, err := tx.modelVersionForRun(ctx, run.ProjectID, rm, run.ID, run.UserID)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE pipeline_runs SET model_version_id = ? WHERE id = ?`, hexID(mvID), hexID(run.ID)); err != nil {
+		return err
+	}
+	var rows rowsBuilder
+	rows.add(5, hexID(uuid.New()), hexID(mvID), hexID(run.ID), tx.now.Micros(), tx.now.Micros())
+	_, err = tx.insertRows(ctx, "model_version_runs (id, model_version_id, pipeline_run_id, created, updated)", rows, true)
+	return err
 }
 
 var errDuplicateRun = errors.New("duplicate run")
@@ -207,6 +257,8 @@ var runRelations = []relation[*zen.Run]{
 	}, func(r *zen.Run, st *zen.Stack) { r.Snapshot.Stack = st }}),
 	withRows((*Tx).pipelinesByID, ref[*zen.Run, *zen.Pipeline]{func(r *zen.Run) *uuid.UUID { return r.PipelineID }, func(r *zen.Run, p *zen.Pipeline) { r.Pipeline = p }}),
 	withTags(runLinks, func(r *zen.Run, t []*zen.Tag) { r.Tags = t }),
+	withRows((*Tx).modelVersionRows, ref[*zen.Run, *zen.ModelVersion]{func(r *zen.Run) *uuid.UUID { return r.ModelVersionID },
+		func(r *zen.Run, v *zen.ModelVersion) { r.ModelVersion = v }}),
 	func(ctx context.Context, tx *Tx, runs []*zen.Run) error {
 		logs, err := tx.logsOf(ctx, "pipeline_run_id", runLinks.ids(runs))
 		for _, r := range runs {
@@ -323,7 +375,7 @@ var runFilterColumns = func() map[string]column {
 	cols["pipeline_id"] = column{expr: "r.pipeline_id", typ: filter.UUID, nullable: true}
 	cols["snapshot_id"] = column{expr: "r.snapshot_id", typ: filter.UUID}
 	cols["parent_run_id"] = column{expr: "r.parent_run_id", typ: filter.UUID, nullable: true}
-	cols["model_version_id"] = column{expr: "NULL", typ: filter.UUID, nullable: true}
+	cols["model_version_id"] = column{expr: "r.model_version_id", typ: filter.UUID, nullable: true}
 	cols["in_progress"] = column{expr: "r.in_progress", typ: filter.Bool}
 	cols["start_time"] = column{expr: "r.start_time", typ: filter.Datetime, nullable: true}
 	cols["end_time"] = column{expr: "r.end_time", typ: filter.Datetime, nullable: true}

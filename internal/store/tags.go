@@ -489,6 +489,8 @@ var resourceTables = map[string]string{
 	"pipeline_snapshot": "pipeline_snapshots",
 	"artifact_version":  "artifact_versions",
 	"artifact":          "artifacts",
+	"model":             "models",
+	"model_version":     "model_versions",
 }
 
 // CreateTagLinks links tags to resources (POST /tag_resources[/batch]):

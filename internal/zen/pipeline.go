@@ -157,6 +157,7 @@ type Run struct {
 	OriginalRunID           *uuid.UUID
 	ParentRunID             *uuid.UUID
 	ChildKey                *string
+	ModelVersionID          *uuid.UUID
 	Created, Updated        Time
 
 	User     *User
@@ -164,6 +165,8 @@ type Run struct {
 	Pipeline *Pipeline
 	Tags     []*Tag
 	Logs     []*Logs
+	// ModelVersion is the run's model version, bare (no relations).
+	ModelVersion *ModelVersion
 }
 
 // Logs is a reference to log output that the client wrote to its artifact
