@@ -77,8 +77,13 @@ def run_python(code: str, env: dict, *, cwd: Optional[str] = None, timeout: floa
     """Run a snippet with the venv's interpreter; `report(x)` returns x."""
     script = PRELUDE + textwrap.dedent(code)
     cwd = cwd or tempfile.mkdtemp(prefix="zenml-cwd-")
+    # A file, not `-c`: the client needs a main module with a file to find
+    # its source root (loading an artifact does).
+    fd, path = tempfile.mkstemp(prefix="snippet_", suffix=".py", dir=cwd)
+    with os.fdopen(fd, "w") as f:
+        f.write(script)
     proc = subprocess.run(
-        [servers.venv_bin("python"), "-c", script],
+        [servers.venv_bin("python"), path],
         env=env,
         cwd=cwd,
         capture_output=True,
