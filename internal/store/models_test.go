@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+
+	"zengo/internal/filter"
+	"zengo/internal/storetest"
+	"zengo/internal/zen"
+)
+
+// The artifact and model lists cost the same number of statements for a
+// page of 1 and a page of 1,000, relations included.
+func TestArtifactAndModelListStatementsDoNotGrow(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		w := f.world(t, "counted")
+		m, err := f.db.CreateModel(ctx, zen.Model{ProjectID: w.project.ID, Name: "m", SaveModelsToRegistry: true}, []TagRef{"mt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var avs []NewArtifactVersion
+		for i := 0; i < 40; i++ {
+			avs = append(avs, NewArtifactVersion{ArtifactVersion: ArtifactVersion{ProjectID: w.project.ID, ArtifactName: fmt.Sprintf("a%d", i%8),
+				Type: "DataArtifact", URI: "/x", Materializer: []byte(`{}`), DataType: []byte(`{}`), SaveType: "manual"},
+				Tags: []TagRef{"t"}, Metadata: map[string]json.RawMessage{"k": []byte("1")}})
+		}
+		created, err := f.db.CreateArtifactVersions(ctx, avs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 20; i++ {
+			v, err := f.db.CreateModelVersion(ctx, NewModelVersion{ModelID: m.ID, ProjectID: w.project.ID, Tags: []TagRef{"vt"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.db.LinkArtifactVersion(ctx, v.ID, created[i].ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.db.LinkRun(ctx, v.ID, w.run.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scope := ProjectScope{ProjectID: w.project.ID}
+		lists := map[string]func(size int) error{
+			"artifacts": func(size int) error {
+				_, err := f.db.ListArtifacts(ctx, mustList(t, filter.Artifacts, fmt.Sprintf("size=%d&hydrate=true&sort_by=desc:latest_version", size)), scope)
+				return err
+			},
+			"artifact versions": func(size int) error {
+				_, err := f.db.ListArtifactVersions(ctx, mustList(t, filter.ArtifactVersions, fmt.Sprintf("size=%d&hydrate=true&tags=t", size)), scope, false)
+				return err
+			},
+			"models": func(size int) error {
+				_, err := f.db.ListModels(ctx, mustList(t, filter.Models, fmt.Sprintf("size=%d", size)), scope)
+				return err
+			},
+			"model versions": func(size int) error {
+				_, err := f.db.ListModelVersions(ctx, mustList(t, filter.ModelVersions, fmt.Sprintf("size=%d&sort_by=desc:number", size)), scope)
+				return err
+			},
+			"artifact links": func(size int) error {
+				_, err := f.db.ListModelVersionLinks(ctx, false, mustList(t, filter.ModelVersionArtifacts, fmt.Sprintf("size=%d", size)), nil)
+				return err
+			},
+			"run links": func(size int) error {
+				_, err := f.db.ListModelVersionLinks(ctx, true, mustList(t, filter.ModelVersionRuns, fmt.Sprintf("size=%d", size)), nil)
+				return err
+			},
+		}
+		for name, list := range lists {
+			count := func(size int) int64 {
+				before := f.db.Statements()
+				if err := list(size); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				return f.db.Statements() - before
+			}
+			if small, large := count(1), count(1000); small == 0 || small != large {
+				t.Errorf("%s: a page of 1 took %d statements, a page of 1000 took %d", name, small, large)
+			}
+		}
+	})
+}
+
+// Parallel steps create versions of the same artifact and of the same
+// model at once: every version gets its own number, none is lost.
+func TestConcurrentVersionsGetDistinctNumbers(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		m, err := f.db.CreateModel(ctx, zen.Model{ProjectID: f.project.ID, Name: "m", SaveModelsToRegistry: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers, batch = 8, 5
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*writers)
+		for w := 0; w < writers; w++ {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				reqs := make([]NewArtifactVersion, batch)
+				for i := range reqs {
+					reqs[i] = NewArtifactVersion{ArtifactVersion: ArtifactVersion{ProjectID: f.project.ID, ArtifactName: "shared",
+						Type: "DataArtifact", URI: "/x", Materializer: []byte(`{}`), DataType: []byte(`{}`), SaveType: "step_output"}}
+				}
+				_, err := f.db.CreateArtifactVersions(ctx, reqs)
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := f.db.CreateModelVersion(ctx, NewModelVersion{ModelID: m.ID, ProjectID: f.project.ID})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("a concurrent create failed: %v", err)
+			}
+		}
+		page, err := f.db.ListArtifactVersions(ctx, mustList(t, filter.ArtifactVersions, "artifact=shared&size=1000"), ProjectScope{ProjectID: f.project.ID}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var numbers []int
+		for _, av := range page.Items {
+			var n int
+			fmt.Sscan(av.Version, &n)
+			numbers = append(numbers, n)
+		}
+		sort.Ints(numbers)
+		for i, n := range numbers {
+			if n != i+1 {
+				t.Fatalf("artifact version numbers %v, want 1..%d", numbers, writers*batch)
+			}
+		}
+		if len(numbers) != writers*batch || page.Total != writers*batch {
+			t.Fatalf("%d versions (total %d), want %d", len(numbers), page.Total, writers*batch)
+		}
+		mvs, err := f.db.ListModelVersions(ctx, mustList(t, filter.ModelVersions, "size=100&sort_by=asc:number"), ProjectScope{ProjectID: f.project.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range mvs.Items {
+			if v.Number != i+1 || v.Name != fmt.Sprint(i+1) {
+				t.Fatalf("model version %d: number %d name %q", i, v.Number, v.Name)
+			}
+		}
+		if len(mvs.Items) != writers {
+			t.Fatalf("%d model versions, want %d", len(mvs.Items), writers)
+		}
+		got, err := f.db.GetModel(ctx, m.ID)
+		if err != nil || got.LatestVersionName == nil || *got.LatestVersionName != fmt.Sprint(writers) {
+			t.Fatalf("latest version: %v %v", got, err)
+		}
+	})
+}
