@@ -50,7 +50,7 @@ fuzz:
 	$(GO) test ./internal/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 # --- Benchmarks (bench/README.md) ---
-.PHONY: bench-compare bench-scale bench-test bench-body
+.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts
 
 # zengo against the reference ZenML 0.98.0 server on the same data and requests.
 # Tune with BENCH_PIPELINES, BENCH_TAGS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_DURATION, ...
@@ -66,6 +66,11 @@ bench-scale: build
 # without a token, at BENCH_BODY_SIZES_MIB (default 1,4,16,48).
 bench-body: build
 	ZENGO_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/bodycost
+
+# The artifact versions list at BENCH_ARTIFACTS × BENCH_VERSIONS_PER_ARTIFACT
+# versions (default 100,000 × 10 = 1M) on SQLite.
+bench-artifacts: build
+	ZENGO_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/artifactscale
 
 # Unit tests of the benchmark tools.
 bench-test:

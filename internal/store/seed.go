@@ -146,3 +146,78 @@ func (db *DB) firstColumn(ctx context.Context, q string, args ...any) ([]string,
 	})
 	return out, err
 }
+
+// ArtifactSeedSpec describes bulk artifact data: Artifacts artifacts in the
+// default project with VersionsPerArtifact versions each, every version
+// tagged and carrying one metadata value, as step outputs look.
+type ArtifactSeedSpec struct {
+	Artifacts           int
+	VersionsPerArtifact int
+	Progress            func(done int)
+}
+
+// SeedArtifacts writes bulk artifact data in large multi-row transactions.
+func (db *DB) SeedArtifacts(ctx context.Context, spec ArtifactSeedSpec) (*zen.Project, error) {
+	project, err := db.GetProject(ctx, "default")
+	if err != nil {
+		return nil, err
+	}
+	tagID := hexID(uuid.New())
+	err = db.write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO tags (id, name, color, exclusive, created, updated) VALUES (?, 'bench-artifact', 'blue', FALSE, ?, ?)`,
+			tagID, tx.now.Micros(), tx.now.Micros())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	const batch = 200
+	projectID := hexID(project.ID)
+	for start := 0; start < spec.Artifacts; start += batch {
+		end := min(start+batch, spec.Artifacts)
+		err := db.write(ctx, func(tx *Tx) error {
+			var arts, versions, links, meta rowsBuilder
+			base := tx.now.Micros()
+			for i := start; i < end; i++ {
+				aid := hexID(uuid.New())
+				created := base + int64(i-start)*int64(spec.VersionsPerArtifact+1)
+				var latest string
+				for v := 1; v <= spec.VersionsPerArtifact; v++ {
+					vid := hexID(uuid.New())
+					vc := created + int64(v)
+					versions.add(14, vid, aid, fmt.Sprint(v), v, projectID, "DataArtifact", fmt.Sprintf("/tmp/bench/%07d/%d", i, v),
+						`{"module":"zenml.materializers.built_in_materializer","attribute":"BuiltInMaterializer","type":"internal"}`,
+						`{"module":"builtins","attribute":"int","type":"builtin"}`, "step_output", "{}", vc, vc, nil)
+					links.add(6, hexID(uuid.New()), tagID, vid, "artifact_version", vc, vc)
+					meta.add(8, hexID(uuid.New()), vid, "artifact_version", "storage_size", "2", "int", nil, vc)
+					latest = vid
+				}
+				last := created + int64(spec.VersionsPerArtifact)
+				arts.add(8, aid, fmt.Sprintf("bench-artifact-%07d", i), projectID, false, latest, last, created, created)
+			}
+			for _, st := range []struct {
+				target string
+				rows   rowsBuilder
+			}{
+				{"artifacts (id, name, project_id, has_custom_name, latest_version_id, latest_activity, created, updated)", arts},
+				{"artifact_versions (id, artifact_id, version, version_number, project_id, type, uri, materializer, data_type, save_type, request, created, updated, user_id)", versions},
+				{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
+				{"run_metadata (id, resource_id, resource_type, mkey, value, type, user_id, created)", meta},
+			} {
+				if _, err := tx.insertRows(ctx, st.target, st.rows, false); err != nil {
+					return err
+				}
+			}
+			_, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`,
+				(end-start)*spec.VersionsPerArtifact, projectID)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if spec.Progress != nil {
+			spec.Progress(end)
+		}
+	}
+	return project, nil
+}
