@@ -66,3 +66,19 @@ func (tx *Tx) insertRows(ctx context.Context, target string, b rowsBuilder, igno
 	}
 	return written, nil
 }
+
+// insertion is one table's rows of a bulk write.
+type insertion struct {
+	target string
+	rows   rowsBuilder
+}
+
+// insertAll writes several tables' rows in order.
+func (tx *Tx) insertAll(ctx context.Context, ins ...insertion) error {
+	for _, in := range ins {
+		if _, err := tx.insertRows(ctx, in.target, in.rows, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}

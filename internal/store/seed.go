@@ -99,19 +99,13 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 					links.add(6, hexID(uuid.New()), tags[(i+k)%len(tags)], pid, "pipeline", created, created)
 				}
 			}
-			stmts := []struct {
-				target string
-				rows   rowsBuilder
-			}{
-				{"pipelines (id, name, project_id, user_id, description, run_count, latest_run_id, latest_run_created, latest_activity, created, updated)", pipes},
-				{"pipeline_snapshots (id, project_id, pipeline_id, stack_id, user_id, run_name_template, pipeline_configuration, created, updated)", snaps},
-				{"pipeline_runs (id, name, project_id, pipeline_id, snapshot_id, user_id, status, in_progress, run_index, created, updated, orchestrator_environment)", runs},
-				{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
-			}
-			for _, st := range stmts {
-				if _, err := tx.insertRows(ctx, st.target, st.rows, false); err != nil {
-					return err
-				}
+			if err := tx.insertAll(ctx,
+				insertion{"pipelines (id, name, project_id, user_id, description, run_count, latest_run_id, latest_run_created, latest_activity, created, updated)", pipes},
+				insertion{"pipeline_snapshots (id, project_id, pipeline_id, stack_id, user_id, run_name_template, pipeline_configuration, created, updated)", snaps},
+				insertion{"pipeline_runs (id, name, project_id, pipeline_id, snapshot_id, user_id, status, in_progress, run_index, created, updated, orchestrator_environment)", runs},
+				insertion{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
+			); err != nil {
+				return err
 			}
 			_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + ? WHERE id = ?`, end-start, projectID)
 			return err
@@ -195,18 +189,13 @@ func (db *DB) SeedArtifacts(ctx context.Context, spec ArtifactSeedSpec) (*zen.Pr
 				last := created + int64(spec.VersionsPerArtifact)
 				arts.add(8, aid, fmt.Sprintf("bench-artifact-%07d", i), projectID, false, latest, last, created, created)
 			}
-			for _, st := range []struct {
-				target string
-				rows   rowsBuilder
-			}{
-				{"artifacts (id, name, project_id, has_custom_name, latest_version_id, latest_activity, created, updated)", arts},
-				{"artifact_versions (id, artifact_id, version, version_number, project_id, type, uri, materializer, data_type, save_type, request, created, updated, user_id)", versions},
-				{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
-				{"run_metadata (id, resource_id, resource_type, mkey, value, type, user_id, created)", meta},
-			} {
-				if _, err := tx.insertRows(ctx, st.target, st.rows, false); err != nil {
-					return err
-				}
+			if err := tx.insertAll(ctx,
+				insertion{"artifacts (id, name, project_id, has_custom_name, latest_version_id, latest_activity, created, updated)", arts},
+				insertion{"artifact_versions (id, artifact_id, version, version_number, project_id, type, uri, materializer, data_type, save_type, request, created, updated, user_id)", versions},
+				insertion{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
+				insertion{"run_metadata (id, resource_id, resource_type, mkey, value, type, user_id, created)", meta},
+			); err != nil {
+				return err
 			}
 			_, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`,
 				(end-start)*spec.VersionsPerArtifact, projectID)
