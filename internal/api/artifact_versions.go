@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zengo/internal/auth"
 	"zengo/internal/catalog"
 	"zengo/internal/filter"
 	"zengo/internal/store"
@@ -352,9 +353,11 @@ func (s *Server) artifactDownloadToken(r *http.Request) (any, error) {
 	return nil, zen.Errorf(zen.EForbidden, localFilesRefused)
 }
 
-// artifactVersionData serves a download token's data. No token this
-// server issues exists, so every token is refused as the reference refuses
-// a bad one.
+// artifactVersionData serves a download token's data. zengo issues no
+// download tokens (it reads no artifact store), so every token is refused
+// as the reference refuses a bad one: a malformed or foreign one by the
+// JWT check, any token of this server for its audience (a login's, not a
+// download's).
 func (s *Server) artifactVersionData(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if _, err := pathUUID(r, "artifact_version_id"); err != nil {
@@ -365,7 +368,11 @@ func (s *Server) artifactVersionData(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &validationError{errs: []fieldError{{typ: "missing", loc: []string{"query", "token"}, msg: "Field required", input: nil}}})
 		return
 	}
-	writeError(w, r, credentialsError("Invalid download token."))
+	if _, err := auth.Verify(token, s.secret, s.serverID.String(), s.cfg.Now()); err != nil {
+		writeError(w, r, credentialsError("%s", err))
+		return
+	}
+	writeError(w, r, credentialsError("Invalid JWT token: Invalid audience"))
 }
 
 // artifactInStore is a version that has an artifact store.
