@@ -599,7 +599,7 @@ func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 	if hydrate {
 		m := runMetadata{Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
 			OrchestratorEnvironment: rawOr(r.OrchestratorEnvironment, "{}"), OrchestratorRunID: r.OrchestratorRunID,
-			TriggerInfo: rawOr(r.TriggerInfo, "null"), EnableHeartbeat: true, ExceptionInfo: rawOr(r.ExceptionInfo, "null")}
+			TriggerInfo: rawOr(r.TriggerInfo, "null"), EnableHeartbeat: r.EnableHeartbeat, ExceptionInfo: rawOr(r.ExceptionInfo, "null")}
 		if r.Snapshot != nil {
 			m.ClientEnvironment = rawOr(r.Snapshot.ClientEnvironment, "{}")
 			m.CodePath, m.TemplateID = r.Snapshot.CodePath, r.Snapshot.TemplateID
@@ -607,7 +607,7 @@ func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 				EnableHeartbeat *bool `json:"enable_heartbeat"`
 			}
 			if json.Unmarshal(r.Snapshot.PipelineConfiguration, &cfg) == nil && cfg.EnableHeartbeat != nil {
-				m.EnableHeartbeat = *cfg.EnableHeartbeat
+				m.EnableHeartbeat = r.EnableHeartbeat && *cfg.EnableHeartbeat
 			}
 		}
 		e.Metadata = m

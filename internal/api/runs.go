@@ -225,6 +225,34 @@ func (s *Server) updateRun(r *http.Request) (any, error) {
 
 // runConfig is the snapshot's pipeline configuration with the run's
 // date and time substitutions, taken from its start time (or now).
+// runPipelineConfiguration answers a run's configuration, as its hydrated
+// answer carries it.
+func (s *Server) runPipelineConfiguration(r *http.Request) (any, error) {
+	run, err := s.runFromPath(r)
+	if err != nil {
+		return nil, err
+	}
+	return runConfig(run, s.cfg.Now()), nil
+}
+
+// disableRunHeartbeat records that the run's steps stop sending
+// heartbeats.
+func (s *Server) disableRunHeartbeat(r *http.Request) (any, error) {
+	run, err := s.runFromPath(r)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.db.DisableRunHeartbeat(r.Context(), run.ID)
+}
+
+func (s *Server) runFromPath(r *http.Request) (*zen.Run, error) {
+	id, err := pathUUID(r, "run_id")
+	if err != nil {
+		return nil, err
+	}
+	return s.db.GetRun(r.Context(), id)
+}
+
 func runConfig(run *zen.Run, now time.Time) json.RawMessage {
 	if run.Snapshot == nil {
 		return json.RawMessage("{}")

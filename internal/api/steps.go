@@ -194,13 +194,43 @@ func (s *Server) stepHeartbeat(r *http.Request) (any, error) {
 
 func (s *Server) getStep() handler { return getByID("step_id", s.db.GetStep, stepView) }
 
+// stepConfigurationOf answers a step's configuration, as its hydrated
+// answer carries it.
+func (s *Server) stepConfigurationOf(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "step_id")
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.db.GetStep(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return stepView(st, true).Metadata.(stepMetadata).Config, nil
+}
+
+// listSteps lists steps; under /runs/{run_id}/steps, one run's (in the
+// run's project, after checking the run exists).
 func (s *Server) listSteps() listRoute {
 	return listOf(filter.Steps, func(r *http.Request, q *listQuery) (*zen.Page[*store.StepRun], error) {
-		project, err := s.scopeProject(r, q.Scope["project"])
-		if err != nil {
-			return nil, err
+		var scope store.StepScope
+		if r.PathValue("run_id") != "" {
+			id, err := pathUUID(r, "run_id")
+			if err != nil {
+				return nil, err
+			}
+			run, err := s.db.GetRun(r.Context(), id)
+			if err != nil {
+				return nil, err
+			}
+			scope = store.StepScope{ProjectID: run.ProjectID, RunID: &run.ID, ScopeUser: q.scopeUser}
+			q.hydrate = false // the reference's route answers steps bare, whatever hydrate says
+		} else {
+			project, err := s.scopeProject(r, q.Scope["project"])
+			if err != nil {
+				return nil, err
+			}
+			scope = store.StepScope{ProjectID: project.ID, ScopeUser: q.scopeUser}
 		}
-		scope := store.StepScope{ProjectID: project.ID, ScopeUser: q.scopeUser}
 		if v, ok := q.Scope["cache_expired"]; ok && v != "" {
 			b, ok := filter.ParseBool(v)
 			if !ok {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -81,6 +82,23 @@ func (db *DB) CreateArtifactVersions(ctx context.Context, reqs []NewArtifactVers
 	var out []*ArtifactVersion
 	err := db.write(ctx, func(tx *Tx) error {
 		out = out[:0]
+		// The projects' rows are taken first, in one order: parallel
+		// batches queue there instead of deadlocking on each other's
+		// artifacts.
+		perProject := map[uuid.UUID]int{}
+		for _, req := range reqs {
+			perProject[req.ProjectID]++
+		}
+		projects := make([]uuid.UUID, 0, len(perProject))
+		for id := range perProject {
+			projects = append(projects, id)
+		}
+		sort.Slice(projects, func(i, j int) bool { return hexID(projects[i]) < hexID(projects[j]) })
+		for _, id := range projects {
+			if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`, perProject[id], hexID(id)); err != nil {
+				return err
+			}
+		}
 		ids := make([]uuid.UUID, 0, len(reqs))
 		for _, req := range reqs {
 			id, err := tx.createArtifactVersion(ctx, req)
@@ -153,9 +171,6 @@ func (tx *Tx) createArtifactVersion(ctx context.Context, req NewArtifactVersion)
 		return uuid.Nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE artifacts SET latest_version_id = ?, latest_activity = ? WHERE id = ?`, hexID(av.ID), tx.now.Micros(), hexID(av.ArtifactID)); err != nil {
-		return uuid.Nil, err
-	}
-	if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + 1 WHERE id = ?`, hexID(av.ProjectID)); err != nil {
 		return uuid.Nil, err
 	}
 	var visualizations rowsBuilder

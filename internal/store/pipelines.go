@@ -29,6 +29,11 @@ func scanPipeline(row interface{ Scan(...any) error }) (*zen.Pipeline, error) {
 func (db *DB) CreatePipeline(ctx context.Context, p zen.Pipeline, tags []TagRef) (*zen.Pipeline, error) {
 	var out *zen.Pipeline
 	err := db.write(ctx, func(tx *Tx) error {
+		// The project's row is taken first: concurrent creates in a project
+		// queue on it instead of deadlocking on the tags they share.
+		if _, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + 1 WHERE id = ?`, hexID(p.ProjectID)); err != nil {
+			return err
+		}
 		p.ID, p.Created, p.Updated = uuid.New(), tx.now, tx.now
 		_, err := tx.exec(ctx, `INSERT INTO pipelines (id, name, project_id, user_id, description, latest_activity, created, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hexID(p.ID), p.Name, hexID(p.ProjectID), hexIDPtr(p.UserID), p.Description,
@@ -37,9 +42,6 @@ func (db *DB) CreatePipeline(ctx context.Context, p zen.Pipeline, tags []TagRef)
 			return zen.Errorf(zen.EConflict, "Unable to create pipeline in project '%s': A pipeline with the name %s already exists.", p.ProjectID, p.Name)
 		}
 		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + 1 WHERE id = ?`, hexID(p.ProjectID)); err != nil {
 			return err
 		}
 		if err := tx.attachTags(ctx, "pipeline", p.ID, tags, p.UserID); err != nil {

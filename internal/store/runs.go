@@ -15,14 +15,14 @@ import (
 
 const runSelect = `r.id, r.name, r.project_id, r.pipeline_id, r.snapshot_id, r.user_id, r.status, r.status_reason, r.in_progress,
 	r.run_index, r.orchestrator_run_id, r.orchestrator_environment, r.start_time, r.end_time, r.trigger_info, r.exception_info,
-	r.original_run_id, r.parent_run_id, r.child_key, r.model_version_id, r.created, r.updated`
+	r.original_run_id, r.parent_run_id, r.child_key, r.model_version_id, r.enable_heartbeat, r.created, r.updated`
 
 func scanRun(row interface{ Scan(...any) error }) (*zen.Run, error) {
 	r := &zen.Run{}
 	err := row.Scan(dbID{&r.ID}, &r.Name, dbID{&r.ProjectID}, dbIDPtr{&r.PipelineID}, dbID{&r.SnapshotID}, dbIDPtr{&r.UserID},
 		&r.Status, &r.StatusReason, &r.InProgress, &r.Index, &r.OrchestratorRunID, dbJSON{&r.OrchestratorEnvironment, "{}"},
 		dbTimePtr{&r.StartTime}, dbTimePtr{&r.EndTime}, dbJSON{&r.TriggerInfo, "null"}, dbJSON{&r.ExceptionInfo, "null"},
-		dbIDPtr{&r.OriginalRunID}, dbIDPtr{&r.ParentRunID}, &r.ChildKey, dbIDPtr{&r.ModelVersionID}, dbTime{&r.Created}, dbTime{&r.Updated})
+		dbIDPtr{&r.OriginalRunID}, dbIDPtr{&r.ParentRunID}, &r.ChildKey, dbIDPtr{&r.ModelVersionID}, &r.EnableHeartbeat, dbTime{&r.Created}, dbTime{&r.Updated})
 	return r, err
 }
 
@@ -266,6 +266,15 @@ var runRelations = []relation[*zen.Run]{
 		}
 		return err
 	},
+}
+
+// DisableRunHeartbeat records that a run's steps no longer send
+// heartbeats.
+func (db *DB) DisableRunHeartbeat(ctx context.Context, id uuid.UUID) error {
+	return db.write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE pipeline_runs SET enable_heartbeat = ? WHERE id = ?`, false, hexID(id))
+		return err
+	})
 }
 
 // RunUpdate carries a run update.

@@ -533,6 +533,8 @@ var stepFilterColumns = func() map[string]column {
 // StepScope holds the always-applied parts of a step list.
 type StepScope struct {
 	ProjectID uuid.UUID
+	// RunID narrows the list to one run's steps.
+	RunID     *uuid.UUID
 	ScopeUser *uuid.UUID
 	// CacheExpired, when set, keeps steps whose cache has (true) or has
 	// not (false) expired.
@@ -555,6 +557,9 @@ func (db *DB) ListSteps(ctx context.Context, l *filter.List, scope StepScope) (*
 		} else {
 			where = append(where, clause{"(st.cache_expires_at IS NULL OR st.cache_expires_at >= ?)", []any{now}})
 		}
+	}
+	if scope.RunID != nil {
+		where = append(where, clause{"st.pipeline_run_id = ?", []any{hexID(*scope.RunID)}})
 	}
 	if scope.ExcludeRetried {
 		where = append(where, clause{"st.status <> 'retried'", nil})

@@ -13,14 +13,15 @@ import (
 type Code int
 
 const (
-	EInternal      Code = iota // 500 RuntimeError
-	EInvalid                   // 400 ValueError: a well-formed request that cannot be done
-	EUnprocessable             // 422 ValueError: input that does not validate
-	EUnauthorized              // 401 CredentialsNotValid: the client re-authenticates on it
-	EForbidden                 // 403 IllegalOperationError
-	ENotFound                  // 404 KeyError
-	EConflict                  // 409 EntityExistsError
-	EUnavailable               // 503 RuntimeError: the database cannot be reached
+	EInternal       Code = iota // 500 RuntimeError
+	EInvalid                    // 400 ValueError: a well-formed request that cannot be done
+	EUnprocessable              // 422 ValueError: input that does not validate
+	EUnauthorized               // 401 CredentialsNotValid: the client re-authenticates on it
+	EForbidden                  // 403 IllegalOperationError
+	ENotFound                   // 404 KeyError
+	EConflict                   // 409 EntityExistsError
+	EUnavailable                // 503 RuntimeError: the database cannot be reached
+	ENotImplemented             // 501 NotImplementedError
 )
 
 // Error is an application error: a code and a message meant for the caller.
@@ -52,6 +53,8 @@ func (e *Error) Status() int {
 		return 409
 	case EUnavailable:
 		return 503
+	case ENotImplemented:
+		return 501
 	}
 	return 500
 }
@@ -73,6 +76,8 @@ func (e *Error) ExceptionName() string {
 		return "KeyError"
 	case EConflict:
 		return "EntityExistsError"
+	case ENotImplemented:
+		return "NotImplementedError"
 	}
 	return "RuntimeError"
 }

@@ -158,6 +158,7 @@ type Run struct {
 	ParentRunID             *uuid.UUID
 	ChildKey                *string
 	ModelVersionID          *uuid.UUID
+	EnableHeartbeat         bool
 	Created, Updated        Time
 
 	User     *User

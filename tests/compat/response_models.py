@@ -25,7 +25,10 @@ from typing import Any, List, Optional, Tuple
 
 from pydantic import StrictBool, StrictStr, TypeAdapter, ValidationError
 from zenml import models as zm
+from zenml.config.pipeline_configurations import PipelineConfiguration
+from zenml.config.step_configurations import StepConfiguration
 from zenml.enums import ExecutionStatus
+from zenml.models.v2.misc.log_models import LogEntry
 
 V1 = "/api/v1"
 UNPARSED = object()  # the answer is not parsed with a model
@@ -152,6 +155,14 @@ ROUTES: List[Route] = [
     Route("POST", f"{V1}/runs", RUN_GET_OR_CREATE),
     Route("GET", f"{V1}/runs/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
+    Route("GET", f"{V1}/runs/{{id}}/steps", zm.Page[zm.StepRunResponse]),
+    Route("GET", f"{V1}/runs/{{id}}/pipeline-configuration", PipelineConfiguration),
+    Route("GET", f"{V1}/runs/{{id}}/logs", List[LogEntry]),
+    Route("PUT", f"{V1}/runs/{{id}}/disable_heartbeat", UNPARSED),
+    Route("POST", f"{V1}/runs/{{id}}/refresh", UNPARSED),
+    Route("POST", f"{V1}/runs/{{id}}/stop", UNPARSED),
+    Route("GET", f"{V1}/steps/{{id}}/step-configuration", StepConfiguration),
+    Route("GET", f"{V1}/steps/{{id}}/logs", List[LogEntry]),
     Route("POST", f"{V1}/run-metadata", UNPARSED),
     Route("POST", f"{V1}/workspaces/{{id}}/run-metadata", UNPARSED),
     Route("GET", f"{V1}/steps/{{id}}/status", ExecutionStatus),  # server

@@ -93,3 +93,6 @@ ALTER TABLE pipeline_runs ADD COLUMN model_version_id CHAR(32);
 ALTER TABLE pipeline_runs ADD CONSTRAINT pipeline_runs_model_version FOREIGN KEY (model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL;
 ALTER TABLE step_runs ADD COLUMN model_version_id CHAR(32);
 ALTER TABLE step_runs ADD CONSTRAINT step_runs_model_version FOREIGN KEY (model_version_id) REFERENCES model_versions (id) ON DELETE SET NULL;
+
+-- Whether a run still expects its steps' heartbeats (PUT .../disable_heartbeat).
+ALTER TABLE pipeline_runs ADD COLUMN enable_heartbeat BOOLEAN NOT NULL DEFAULT TRUE;

@@ -91,3 +91,6 @@ CREATE INDEX model_version_runs_run ON model_version_runs (pipeline_run_id);
 
 ALTER TABLE pipeline_runs ADD COLUMN model_version_id CHAR(32) REFERENCES model_versions (id) ON DELETE SET NULL;
 ALTER TABLE step_runs ADD COLUMN model_version_id CHAR(32) REFERENCES model_versions (id) ON DELETE SET NULL;
+
+-- Whether a run still expects its steps' heartbeats (PUT .../disable_heartbeat).
+ALTER TABLE pipeline_runs ADD COLUMN enable_heartbeat BOOLEAN NOT NULL DEFAULT TRUE;
