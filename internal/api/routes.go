@@ -107,6 +107,7 @@ func (s *Server) routes() http.Handler {
 	authed("DELETE /api/v1/runs/{run_id}", s.deleteRun())
 	authed("GET /api/v1/runs/{run_id}/status", s.getRunStatus)
 	listed("GET /api/v1/runs/{run_id}/steps", s.listSteps())
+	authed("GET /api/v1/runs/{run_id}/dag", s.getRunDAG)
 	authed("GET /api/v1/runs/{run_id}/pipeline-configuration", s.runPipelineConfiguration)
 	authed("PUT /api/v1/runs/{run_id}/disable_heartbeat", s.disableRunHeartbeat)
 	authed("GET /api/v1/runs/{run_id}/logs", s.runLogs)

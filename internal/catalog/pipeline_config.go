@@ -52,6 +52,28 @@ const stepConfigurationDefaults = `{"enable_cache":null,"enable_artifact_metadat
 
 const stepSpecDefaults = `{"source":null,"upstream_steps":[],"inputs":{},"invocation_id":null,"enable_heartbeat":false,"parameter_spec":null}`
 
+const stepOutputDefaults = `{"materializer_source":[],"default_materializer_source":null,"artifact_config":null}`
+
+// completeOutputs fills each output of a step configuration with the
+// reference's ArtifactConfiguration defaults.
+func completeOutputs(config *jsonobj.Object) {
+	raw, ok := config.Get("outputs")
+	if !ok {
+		return
+	}
+	outputs, err := jsonobj.Parse(raw)
+	if err != nil {
+		return
+	}
+	for _, name := range outputs.Keys() {
+		v, _ := outputs.Get(name)
+		if full, err := overlay(stepOutputDefaults, v); err == nil {
+			outputs.Set(name, full.JSON())
+		}
+	}
+	config.Set("outputs", outputs.JSON())
+}
+
 const stepInputDefaults = `{"step_name":null,"output_name":null,"chunk_index":null,"chunk_size":null}`
 
 // overlay returns defaults with the given object's members laid over them.
@@ -127,6 +149,8 @@ func CompleteStepConfigurations(given json.RawMessage) (json.RawMessage, error) 
 		if err != nil {
 			return nil, err
 		}
+		completeOutputs(config)
+		completeOutputs(overrides)
 		specJSON, _ := spec.MarshalJSON()
 		configJSON, _ := config.MarshalJSON()
 		overridesJSON, _ := overrides.MarshalJSON()

@@ -40,6 +40,15 @@ func Parse(raw []byte) (*Object, error) {
 	return o, nil
 }
 
+// New is an empty object.
+func New() *Object { return &Object{values: map[string]json.RawMessage{}} }
+
+// JSON is the object's encoding.
+func (o *Object) JSON() json.RawMessage {
+	b, _ := o.MarshalJSON()
+	return b
+}
+
 // Get returns a key's raw value.
 func (o *Object) Get(key string) (json.RawMessage, bool) {
 	v, ok := o.values[key]

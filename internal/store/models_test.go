@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"zengo/internal/filter"
 	"zengo/internal/storetest"
 	"zengo/internal/zen"
@@ -160,6 +162,43 @@ func TestConcurrentVersionsGetDistinctNumbers(t *testing.T) {
 		got, err := f.db.GetModel(ctx, m.ID)
 		if err != nil || got.LatestVersionName == nil || *got.LatestVersionName != fmt.Sprint(writers) {
 			t.Fatalf("latest version: %v %v", got, err)
+		}
+	})
+}
+
+// The DAG of a run costs the same statements for 2 steps and for 60.
+func TestRunDAGStatementsDoNotGrow(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		count := func(steps int) int64 {
+			p := f.pipeline(t, fmt.Sprintf("dag-%d", steps))
+			s := f.snapshot(t, p)
+			r := f.run(t, s, fmt.Sprintf("dag-run-%d", steps), zen.StatusRunning)
+			for i := 0; i < steps; i++ {
+				av, err := f.db.CreateArtifactVersions(ctx, []NewArtifactVersion{{ArtifactVersion: ArtifactVersion{ProjectID: f.project.ID,
+					ArtifactName: fmt.Sprintf("dag-%d-%d", steps, i), Type: "DataArtifact", URI: "/x", Materializer: []byte(`{}`), DataType: []byte(`{}`),
+					SaveType: "step_output"}, Metadata: map[string]json.RawMessage{"k": []byte("1")}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.db.CreateStep(ctx, NewStepRun{StepRun: StepRun{Name: fmt.Sprintf("s%d", i), PipelineRunID: r.ID, Status: zen.StatusCompleted},
+					Outputs: map[string][]uuid.UUID{"output": {av[0].ID}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := f.db.Statements()
+			d, err := f.db.GetRunDAG(ctx, r.ID, []string{"k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Steps) != steps || len(d.IO) != steps {
+				t.Fatalf("%d steps and %d artifacts, want %d", len(d.Steps), len(d.IO), steps)
+			}
+			return f.db.Statements() - before
+		}
+		if small, large := count(2), count(60); small == 0 || small != large {
+			t.Fatalf("a DAG of 2 steps took %d statements, one of 60 took %d", small, large)
 		}
 	})
 }

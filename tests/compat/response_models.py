@@ -156,6 +156,7 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/runs/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
     Route("GET", f"{V1}/runs/{{id}}/steps", zm.Page[zm.StepRunResponse]),
+    Route("GET", f"{V1}/runs/{{id}}/dag", zm.PipelineRunDAG),
     Route("GET", f"{V1}/runs/{{id}}/pipeline-configuration", PipelineConfiguration),
     Route("GET", f"{V1}/runs/{{id}}/logs", List[LogEntry]),
     Route("PUT", f"{V1}/runs/{{id}}/disable_heartbeat", UNPARSED),
