@@ -368,6 +368,13 @@ func (s *Server) artifactVersionData(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &validationError{errs: []fieldError{{typ: "missing", loc: []string{"query", "token"}, msg: "Field required", input: nil}}})
 		return
 	}
+	s.refuseDownloadToken(w, r, token)
+}
+
+// refuseDownloadToken answers a download token as the reference answers
+// one it did not issue for downloads: a malformed or foreign one fails the
+// JWT check, any token of this server its audience (a login's).
+func (s *Server) refuseDownloadToken(w http.ResponseWriter, r *http.Request, token string) {
 	if _, err := auth.Verify(token, s.secret, s.serverID.String(), s.cfg.Now()); err != nil {
 		writeError(w, r, credentialsError("%s", err))
 		return

@@ -97,7 +97,12 @@ func (s *Server) routes() http.Handler {
 	authed("DELETE /api/v1/tag_resources/batch", s.deleteTagLinks)
 
 	// Snapshots and runs.
+	listed("GET /api/v1/pipeline_snapshots", s.listSnapshots())
 	authed("POST /api/v1/pipeline_snapshots", s.createSnapshot)
+	authed("POST /api/v1/pipeline_snapshots/prune", s.pruneSnapshots)
+	authed("PUT /api/v1/pipeline_snapshots/{snapshot_id}", s.updateSnapshot())
+	authed("GET /api/v1/pipeline_snapshots/{snapshot_id}/download-token", s.snapshotDownloadToken)
+	public("GET /api/v1/pipeline_snapshots/{snapshot_id}/code", http.HandlerFunc(s.snapshotCode))
 	authed("GET /api/v1/pipeline_snapshots/{snapshot_id}", s.getSnapshot)
 	authed("DELETE /api/v1/pipeline_snapshots/{snapshot_id}", s.deleteSnapshot())
 	authed("POST /api/v1/runs", s.getOrCreateRun)

@@ -72,6 +72,11 @@ func (s *Server) createSnapshot(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if name != nil {
+		if err := checkSnapshotName(*name, "PipelineSnapshot"); err != nil {
+			return nil, err
+		}
+	}
 	config, err := catalog.CompletePipelineConfiguration(req.PipelineConfiguration)
 	if err != nil {
 		return nil, &validationError{errs: []fieldError{{typ: "model_type", loc: []string{"body", "pipeline_configuration"}, msg: "Input should be a valid dictionary or instance of PipelineConfiguration", input: string(req.PipelineConfiguration)}}}

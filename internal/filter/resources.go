@@ -150,6 +150,16 @@ var (
 		Unsortable: []string{"pipeline_run_name", "user"}}
 )
 
+var Snapshots = &Resource{Model: "PipelineSnapshotFilter", Fields: userScoped(tagsField,
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "name", Type: String}, Field{Name: "pipeline", Type: String, Custom: true}, Field{Name: "stack", Type: String, Custom: true},
+	Field{Name: "build_id", Type: UUID}, Field{Name: "schedule_id", Type: UUID}, Field{Name: "source_snapshot_id", Type: UUID},
+	Field{Name: "named_only", Type: Bool, Scope: true}, Field{Name: "runnable", Type: Bool, Scope: true},
+	Field{Name: "deployable", Type: Bool, Scope: true}, Field{Name: "deployed", Type: Bool, Scope: true},
+	Field{Name: "trigger_id", Type: UUID, Scope: true}),
+	SortKeys:   []string{"user", "tags", "pipeline", "stack", "deployment"},
+	Unsortable: []string{"scope_user", "project", "named_only", "runnable", "deployable", "deployed", "trigger_id"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -159,6 +169,7 @@ func init() {
 		Tags: "TagSchema", Runs: "PipelineRunSchema", Steps: "StepRunSchema", CodeRepositories: "CodeRepositorySchema",
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
+		Snapshots: "PipelineSnapshotSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

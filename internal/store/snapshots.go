@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zengo/internal/filter"
 	"zengo/internal/zen"
 )
 
@@ -138,4 +139,180 @@ func (tx *Tx) pipelinesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID
 func (tx *Tx) stacksByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Stack, error) {
 	return byIDs(ctx, tx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id`, ids, scanStack,
 		func(s *zen.Stack) uuid.UUID { return s.ID })
+}
+
+// SnapshotFlags are the list filters of snapshots that are flags.
+type SnapshotFlags struct {
+	NamedOnly, Runnable, Deployable bool
+	// Deployed, when set, keeps snapshots with (true) or without (false)
+	// a deployment; zengo keeps no deployments yet.
+	Deployed *bool
+	// TriggerID keeps the snapshots a trigger runs; zengo keeps no
+	// triggers yet.
+	TriggerID *uuid.UUID
+}
+
+var snapshotFilterColumns = func() map[string]column {
+	cols := baseColumns("s")
+	cols["name"] = column{expr: "s.name", typ: filter.String, nullable: true}
+	for _, c := range []string{"build_id", "schedule_id", "source_snapshot_id"} {
+		cols[c] = column{expr: "s." + c, typ: filter.UUID, nullable: true}
+	}
+	return cols
+}()
+
+// ListSnapshots lists a project's snapshots.
+func (db *DB) ListSnapshots(ctx context.Context, l *filter.List, scope ProjectScope, flags SnapshotFlags) (*zen.Page[*zen.Snapshot], error) {
+	d := db.dialect
+	custom := func(c filter.Condition) (clause, bool) {
+		switch c.Field {
+		case "pipeline":
+			m := d.nameOrIDMatch("fp", c)
+			return clause{"EXISTS (SELECT 1 FROM pipelines fp WHERE fp.id = s.pipeline_id AND " + m.sql + ")", m.args}, true
+		case "stack":
+			m := d.nameOrIDMatch("fs", c)
+			return clause{"EXISTS (SELECT 1 FROM stacks fs WHERE fs.id = s.stack_id AND " + m.sql + ")", m.args}, true
+		}
+		return clause{}, false
+	}
+	spec := &listSpec{from: "pipeline_snapshots s", alias: "s", columns: snapshotFilterColumns,
+		custom: d.userScopedCustom("s.user_id", d.tagsCustom("s.id", "pipeline_snapshot", custom)),
+		sortKeys: map[string]sortKey{
+			"user":       userSortKey("s.user_id"),
+			"tags":       d.tagsSortKey("s.id", "pipeline_snapshot"),
+			"pipeline":   {expr: "sp.name", nullable: true, join: " LEFT JOIN pipelines sp ON sp.id = s.pipeline_id"},
+			"stack":      {expr: "sst.name", nullable: true, join: " LEFT JOIN stacks sst ON sst.id = s.stack_id"},
+			"deployment": {expr: "NULL", nullable: true},
+		}}
+	where := scope.clauses("s")
+	if flags.NamedOnly {
+		where = append(where, clause{"s.name IS NOT NULL", nil})
+	}
+	if flags.Runnable || (flags.Deployed != nil && *flags.Deployed) || flags.TriggerID != nil {
+		// Runnable needs a build that is not local; zengo keeps no builds,
+		// deployments or triggers, so nothing matches.
+		where = append(where, clause{"1 = 0", nil})
+	}
+	if flags.Deployable {
+		where = append(where, clause{`s.build_id IS NOT NULL AND EXISTS (SELECT 1 FROM stack_components dsc JOIN components dc ON dc.id = dsc.component_id
+			WHERE dsc.stack_id = s.stack_id AND dc.type = 'deployer')`, nil})
+	}
+	return listRows(ctx, db, spec, l, where, snapshotSelect, func(r interface{ Scan(...any) error }) (*zen.Snapshot, error) { return scanSnapshot(r) },
+		func(ctx context.Context, tx *Tx, items []*zen.Snapshot) error {
+			return tx.loadSnapshotResources(ctx, items)
+		})
+}
+
+// SnapshotUpdate changes a snapshot: a name (ClearName removes it), a
+// description, tags; Replace takes the name from the snapshot that has it.
+type SnapshotUpdate struct {
+	Name                *string
+	ClearName           bool
+	Description         *string
+	Replace             bool
+	AddTags, RemoveTags []TagRef
+}
+
+// UpdateSnapshot applies an update in one transaction.
+func (db *DB) UpdateSnapshot(ctx context.Context, id uuid.UUID, up SnapshotUpdate, userID *uuid.UUID) (*zen.Snapshot, error) {
+	var out *zen.Snapshot
+	err := db.write(ctx, func(tx *Tx) error {
+		s, err := tx.getSnapshot(ctx, id)
+		if err != nil {
+			return err
+		}
+		var set conditions
+		set.addSQL("updated = ?", tx.now.Micros())
+		switch {
+		case up.ClearName:
+			set.addSQL("name = ?", nil)
+		case up.Name != nil && (s.Name == nil || *s.Name != *up.Name):
+			var holder *uuid.UUID
+			err := tx.queryRow(ctx, `SELECT id FROM pipeline_snapshots WHERE pipeline_id = ? AND name = ?`, hexID(s.PipelineID), *up.Name).Scan(dbIDPtr{&holder})
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if holder != nil {
+				if !up.Replace {
+					if s.Name == nil {
+						return zen.Errorf(zen.EInternal, "Snapshot update failed.")
+					}
+					return zen.Errorf(zen.EConflict, "Snapshot with name `%s` already exists for pipeline %s. If you want to replace the existing snapshot, set the `replace` flag to `True`.", *s.Name, s.PipelineID)
+				}
+				if err := tx.releaseSnapshotName(ctx, *holder); err != nil {
+					return err
+				}
+			}
+			set.addSQL("name = ?", *up.Name)
+		}
+		if up.Description != nil && *up.Description != "" {
+			set.addSQL("description = ?", *up.Description)
+		}
+		if _, err := tx.exec(ctx, "UPDATE pipeline_snapshots SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+			return err
+		}
+		if err := tx.retag(ctx, "pipeline_snapshot", id, up.AddTags, up.RemoveTags, userID); err != nil {
+			return err
+		}
+		out, err = tx.getSnapshot(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// snapshotReferenced is the reference's test of a snapshot still in use:
+// a schedule or template, a run, or another snapshot made from it.
+const snapshotReferenced = `(s.schedule_id IS NOT NULL OR s.template_id IS NOT NULL
+	OR EXISTS (SELECT 1 FROM pipeline_runs rr WHERE rr.snapshot_id = s.id)
+	OR EXISTS (SELECT 1 FROM pipeline_snapshots rs WHERE rs.source_snapshot_id = s.id))`
+
+// releaseSnapshotName frees a name for another snapshot: the holder goes
+// if nothing uses it, else it loses its name.
+func (tx *Tx) releaseSnapshotName(ctx context.Context, holder uuid.UUID) error {
+	var used int
+	if err := tx.queryRow(ctx, `SELECT CASE WHEN `+snapshotReferenced+` THEN 1 ELSE 0 END FROM pipeline_snapshots s WHERE s.id = ?`, hexID(holder)).Scan(&used); err != nil {
+		return err
+	}
+	if used == 1 {
+		_, err := tx.exec(ctx, `UPDATE pipeline_snapshots SET name = NULL WHERE id = ?`, hexID(holder))
+		return err
+	}
+	_, err := tx.deleteCascading(ctx, "pipeline_snapshots", "id = ?", hexID(holder))
+	return err
+}
+
+// PruneSnapshots counts (or, with apply, deletes) a project's unnamed
+// snapshots older than a time that nothing uses.
+func (db *DB) PruneSnapshots(ctx context.Context, projectID uuid.UUID, olderThan zen.Time, apply bool) (int, error) {
+	eligible := `s.project_id = ? AND s.name IS NULL AND s.created < ? AND NOT ` + snapshotReferenced
+	var n int
+	if !apply {
+		err := db.read(ctx, func(tx *Tx) error {
+			return tx.queryRow(ctx, `SELECT COUNT(*) FROM pipeline_snapshots s WHERE `+eligible, hexID(projectID), olderThan.Micros()).Scan(&n)
+		})
+		return n, err
+	}
+	err := db.write(ctx, func(tx *Tx) error {
+		ids, err := tx.query(ctx, `SELECT s.id FROM pipeline_snapshots s WHERE `+eligible, hexID(projectID), olderThan.Micros())
+		if err != nil {
+			return err
+		}
+		var doomed []uuid.UUID
+		for ids.Next() {
+			var id uuid.UUID
+			if err := ids.Scan(dbID{&id}); err != nil {
+				ids.Close()
+				return err
+			}
+			doomed = append(doomed, id)
+		}
+		ids.Close()
+		if len(doomed) == 0 {
+			return nil
+		}
+		deleted, err := tx.deleteCascading(ctx, "pipeline_snapshots", "id IN ("+placeholders(len(doomed))+")", idArgs(doomed)...)
+		n = int(deleted)
+		return err
+	})
+	return n, err
 }
