@@ -365,22 +365,24 @@ var artifactVersionFilterColumns = func() map[string]column {
 // artifactVersionCustom renders the filters that look beyond the version's
 // row: its artifact, its use by steps and runs, its models, its metadata.
 func (d *dialect) artifactVersionCustom(c filter.Condition) (clause, bool) {
+	// Each is an uncorrelated subquery of ids, so that the engine finds the
+	// few matching rows through an index instead of testing every version.
+	in := func(col, sub string, m clause) (clause, bool) {
+		return clause{col + " IN (" + sub + m.sql + ")", m.args}, true
+	}
 	switch c.Field {
 	case "artifact", "artifact_id":
-		m := d.nameOrIDMatch("fa", c)
-		return clause{"EXISTS (SELECT 1 FROM artifacts fa WHERE fa.id = av.artifact_id AND " + m.sql + ")", m.args}, true
+		return in("av.artifact_id", "SELECT fa.id FROM artifacts fa WHERE ", d.nameOrIDMatch("fa", c))
 	case "has_custom_name":
-		m := d.render(column{expr: "fa.has_custom_name", typ: filter.Bool}, c)
-		return clause{"EXISTS (SELECT 1 FROM artifacts fa WHERE fa.id = av.artifact_id AND " + m.sql + ")", m.args}, true
+		return in("av.artifact_id", "SELECT fa.id FROM artifacts fa WHERE ", d.render(column{expr: "fa.has_custom_name", typ: filter.Bool}, c))
 	case "pipeline_run":
-		m := d.nameOrIDMatch("fr", c)
-		return clause{"EXISTS (SELECT 1 FROM step_run_artifacts fsa JOIN step_runs fs ON fs.id = fsa.step_run_id JOIN pipeline_runs fr ON fr.id = fs.pipeline_run_id WHERE fsa.artifact_version_id = av.id AND " + m.sql + ")", m.args}, true
+		return in("av.id", "SELECT fsa.artifact_version_id FROM step_run_artifacts fsa JOIN step_runs fs ON fs.id = fsa.step_run_id JOIN pipeline_runs fr ON fr.id = fs.pipeline_run_id WHERE ",
+			d.nameOrIDMatch("fr", c))
 	case "model_version_id":
-		m := d.render(column{expr: "fmva.model_version_id", typ: filter.UUID}, c)
-		return clause{"EXISTS (SELECT 1 FROM model_version_artifacts fmva WHERE fmva.artifact_version_id = av.id AND " + m.sql + ")", m.args}, true
+		return in("av.id", "SELECT fmva.artifact_version_id FROM model_version_artifacts fmva WHERE ", d.render(column{expr: "fmva.model_version_id", typ: filter.UUID}, c))
 	case "model":
-		m := d.nameOrIDMatch("fm", c)
-		return clause{"EXISTS (SELECT 1 FROM model_version_artifacts fmva JOIN model_versions fmv ON fmv.id = fmva.model_version_id JOIN models fm ON fm.id = fmv.model_id WHERE fmva.artifact_version_id = av.id AND " + m.sql + ")", m.args}, true
+		return in("av.id", "SELECT fmva.artifact_version_id FROM model_version_artifacts fmva JOIN model_versions fmv ON fmv.id = fmva.model_version_id JOIN models fm ON fm.id = fmv.model_id WHERE ",
+			d.nameOrIDMatch("fm", c))
 	case "run_metadata":
 		return d.runMetadataFilter("av.id", "artifact_version", c), true
 	}
