@@ -471,8 +471,21 @@ type snapshotResources struct {
 	Visualizations  []envelope `json:"visualizations"`
 }
 
+// snapshotBodyOf is a snapshot's body: runnable with a build that is not
+// local and has a stack, deployable with a build on a stack that has a
+// deployer.
 func snapshotBodyOf(s *zen.Snapshot) snapshotBody {
-	return snapshotBody{Created: s.Created, Updated: s.Updated, UserID: s.UserID, ProjectID: s.ProjectID, IsDynamic: s.IsDynamic, PipelineID: s.PipelineID}
+	b := s.Build
+	return snapshotBody{Created: s.Created, Updated: s.Updated, UserID: s.UserID, ProjectID: s.ProjectID, IsDynamic: s.IsDynamic, PipelineID: s.PipelineID,
+		Runnable: b != nil && !b.IsLocal && b.StackID != nil, Deployable: b != nil && s.StackDeploys}
+}
+
+// bareBuild renders a build nested in another resource.
+func bareBuild(b *zen.BuildRef) *envelope {
+	if b == nil {
+		return nil
+	}
+	return &envelope{ID: b.ID, Body: scopedBody{Created: b.Created, Updated: b.Updated, UserID: b.UserID, ProjectID: b.ProjectID}}
 }
 
 // bareSnapshot renders a snapshot nested in another resource.
@@ -501,7 +514,7 @@ func bareStack(s *zen.Stack) *envelope {
 // step configurations.
 func snapshotView(s *zen.Snapshot, hydrate bool, stepFilter []string) envelope {
 	e := envelope{ID: s.ID, Name: s.Name, Body: snapshotBodyOf(s), Resources: snapshotResources{
-		User: embeddedUser(s.User), Pipeline: barePipeline(s.Pipeline), Stack: bareStack(s.Stack),
+		User: embeddedUser(s.User), Pipeline: barePipeline(s.Pipeline), Stack: bareStack(s.Stack), Build: bareBuild(s.Build),
 		Tags: tagViews(s.Tags), Visualizations: []envelope{},
 	}}
 	if hydrate {

@@ -78,22 +78,7 @@ const stepInputDefaults = `{"step_name":null,"output_name":null,"chunk_index":nu
 
 // overlay returns defaults with the given object's members laid over them.
 func overlay(defaults string, given json.RawMessage) (*jsonobj.Object, error) {
-	out, err := jsonobj.Parse([]byte(defaults))
-	if err != nil {
-		return nil, err
-	}
-	if len(given) == 0 || string(given) == "null" {
-		return out, nil
-	}
-	in, err := jsonobj.Parse(given)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range in.Keys() {
-		v, _ := in.Get(k)
-		out.Set(k, v)
-	}
-	return out, nil
+	return jsonobj.Overlay(defaults, given)
 }
 
 // CompleteStepConfigurations fills each step's spec and configuration with

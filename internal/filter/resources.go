@@ -160,6 +160,15 @@ var Snapshots = &Resource{Model: "PipelineSnapshotFilter", Fields: userScoped(ta
 	SortKeys:   []string{"user", "tags", "pipeline", "stack", "deployment"},
 	Unsortable: []string{"scope_user", "project", "named_only", "runnable", "deployable", "deployed", "trigger_id"}}
 
+var Builds = &Resource{Model: "PipelineBuildFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "pipeline_id", Type: UUID}, Field{Name: "stack_id", Type: UUID},
+	Field{Name: "container_registry_id", Type: UUID, Custom: true},
+	Field{Name: "is_local", Type: Bool, Single: true}, Field{Name: "contains_code", Type: Bool, Single: true},
+	Field{Name: "zenml_version", Type: String}, Field{Name: "python_version", Type: String},
+	Field{Name: "checksum", Type: String}, Field{Name: "stack_checksum", Type: String}, Field{Name: "duration", Type: Int}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "container_registry_id"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -169,7 +178,7 @@ func init() {
 		Tags: "TagSchema", Runs: "PipelineRunSchema", Steps: "StepRunSchema", CodeRepositories: "CodeRepositorySchema",
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
-		Snapshots: "PipelineSnapshotSchema",
+		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

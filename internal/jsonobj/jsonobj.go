@@ -82,3 +82,24 @@ func (o *Object) MarshalJSON() ([]byte, error) {
 	b.WriteByte('}')
 	return b.Bytes(), nil
 }
+
+// Overlay returns the defaults object with given's members laid over it:
+// the defaults' keys keep their order, keys only given come after.
+func Overlay(defaults string, given json.RawMessage) (*Object, error) {
+	out, err := Parse([]byte(defaults))
+	if err != nil {
+		return nil, err
+	}
+	if len(given) == 0 || string(given) == "null" {
+		return out, nil
+	}
+	in, err := Parse(given)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range in.Keys() {
+		v, _ := in.Get(k)
+		out.Set(k, v)
+	}
+	return out, nil
+}

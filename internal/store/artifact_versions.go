@@ -197,8 +197,14 @@ func (tx *Tx) artifactForName(ctx context.Context, projectID uuid.UUID, name str
 	}
 	var rows rowsBuilder
 	rows.add(9, hexID(uuid.New()), name, hexID(projectID), customName, hexIDPtr(userID), nil, tx.now.Micros(), tx.now.Micros(), tx.now.Micros())
-	if _, err := tx.insertRows(ctx, "artifacts (id, name, project_id, has_custom_name, user_id, latest_version_id, latest_activity, created, updated)", rows, true); err != nil {
+	made, err := tx.insertRows(ctx, "artifacts (id, name, project_id, has_custom_name, user_id, latest_version_id, latest_activity, created, updated)", rows, true)
+	if err != nil {
 		return uuid.Nil, err
+	}
+	if made > 0 {
+		if err := tx.countArtifacts(ctx, projectID, made); err != nil {
+			return uuid.Nil, err
+		}
 	}
 	var id uuid.UUID
 	var custom bool
@@ -573,7 +579,10 @@ func (db *DB) PruneArtifactVersions(ctx context.Context, projectID uuid.UUID, on
 		if onlyVersions {
 			return nil
 		}
-		_, err = tx.deleteCascading(ctx, "artifacts", `project_id = ? AND NOT EXISTS (SELECT 1 FROM artifact_versions av WHERE av.artifact_id = artifacts.id)`, hid)
-		return err
+		gone, err := tx.deleteCascading(ctx, "artifacts", `project_id = ? AND NOT EXISTS (SELECT 1 FROM artifact_versions av WHERE av.artifact_id = artifacts.id)`, hid)
+		if err != nil {
+			return err
+		}
+		return tx.countArtifacts(ctx, projectID, -gone)
 	})
 }

@@ -110,6 +110,9 @@ func (db *DB) CreateArtifact(ctx context.Context, a Artifact, tags []TagRef) (*A
 		if err != nil {
 			return err
 		}
+		if err := tx.countArtifacts(ctx, a.ProjectID, 1); err != nil {
+			return err
+		}
 		if err := tx.attachTags(ctx, "artifact", a.ID, tags, a.UserID); err != nil {
 			return err
 		}
@@ -126,6 +129,12 @@ type ArtifactUpdate struct {
 	HasCustomName *bool
 	AddTags       []TagRef
 	RemoveTags    []TagRef
+}
+
+// countArtifacts moves a project's maintained number of artifacts.
+func (tx *Tx) countArtifacts(ctx context.Context, projectID uuid.UUID, delta int64) error {
+	_, err := tx.exec(ctx, `UPDATE projects SET artifact_count = artifact_count + ? WHERE id = ?`, delta, hexID(projectID))
+	return err
 }
 
 // UpdateArtifact applies an update in one transaction.
@@ -181,7 +190,8 @@ func (db *DB) DeleteArtifact(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count - ? WHERE id = ?`, versions, projectID); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count - ?, artifact_count = artifact_count - 1 WHERE id = ?`,
+			versions, projectID); err != nil {
 			return err
 		}
 		_, err = tx.deleteCascading(ctx, "artifacts", "id = ?", hexID(id))
@@ -201,7 +211,16 @@ func (db *DB) ListArtifacts(ctx context.Context, l *filter.List, scope ProjectSc
 	d := db.dialect
 	spec := &listSpec{from: artifactFrom, alias: "a", columns: artifactFilterColumns,
 		countFrom: func(*filter.List) string { return "artifacts a" },
-		custom:    d.userScopedCustom("a.user_id", d.tagsCustom("a.id", "artifact", nil)),
+		// The project's maintained count answers the unfiltered total.
+		fastCount: func(tx *Tx, l *filter.List) (int, bool, error) {
+			if len(l.Conditions) > 0 || scope.ScopeUser != nil {
+				return 0, false, nil
+			}
+			var n int
+			err := tx.queryRow(ctx, `SELECT artifact_count FROM projects WHERE id = ?`, hexID(scope.ProjectID)).Scan(&n)
+			return n, err == nil, err
+		},
+		custom: d.userScopedCustom("a.user_id", d.tagsCustom("a.id", "artifact", nil)),
 		sortKeys: map[string]sortKey{
 			"user":           userSortKey("a.user_id"),
 			"tags":           d.tagsSortKey("a.id", "artifact"),

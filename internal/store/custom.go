@@ -14,10 +14,18 @@ import (
 func (d *dialect) nameOrIDMatch(a string, c filter.Condition, extra ...string) clause {
 	var match conditions
 	if idc, ok := c.As(filter.UUID); ok {
-		match.add(d.render(column{expr: a + ".id", typ: filter.UUID}, idc))
+		// A value that is no UUID matches no id: leave the id out rather
+		// than OR-ing a constant false, which keeps the engine from using
+		// an index on the names.
+		if _, invalid := idc.Value.(filter.InvalidUUID); !invalid || c.Op != filter.Equals {
+			match.add(d.render(column{expr: a + ".id", typ: filter.UUID}, idc))
+		}
 	}
 	text, ok := c.As(filter.String)
 	if !ok {
+		if len(match.parts) == 0 {
+			return clause{"1 = 0", nil}
+		}
 		return match.join("OR")
 	}
 	for _, col := range append([]string{"name"}, extra...) {

@@ -8,10 +8,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +37,9 @@ type DB struct {
 	Now func() time.Time
 
 	statements atomic.Int64
+	// stop ends the SQLite statistics upkeep.
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // Options tune how a store is opened.
@@ -59,7 +64,39 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.keepStatistics(ctx)
 	return db, nil
+}
+
+// keepStatistics gives SQLite's planner the table statistics PostgreSQL and
+// MySQL keep by themselves. Without them it cannot tell that a project
+// holds a million artifact versions and one artifact ten, and reads the
+// million to find the ten. `PRAGMA optimize` (with a bounded sample, see
+// the analysis_limit in the DSN) runs at start and every hour; it only
+// re-analyzes tables that changed enough.
+func (db *DB) keepStatistics(ctx context.Context) {
+	if db.dialect != sqliteDialect {
+		return
+	}
+	run := func() {
+		if _, err := db.writer.ExecContext(context.WithoutCancel(ctx), `PRAGMA optimize=0x10002`); err != nil {
+			slog.Default().Warn("sqlite statistics", "err", err)
+		}
+	}
+	run()
+	db.stop = make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-db.stop:
+				return
+			case <-t.C:
+				run()
+			}
+		}
+	}()
 }
 
 // OpenNoMigrate opens without touching the schema (used by `zengo migrate`
@@ -91,7 +128,7 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	// synchronous(FULL): an acknowledged commit survives a power cut, not
 	// only a process kill.
 	common := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
-	writer, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	writer, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=analysis_limit(1000)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +188,11 @@ func sqlitePath(rawURL string) (string, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stopOnce.Do(func() {
+		if db.stop != nil {
+			close(db.stop)
+		}
+	})
 	return errors.Join(db.writer.Close(), db.reader.Close())
 }
 

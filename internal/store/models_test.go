@@ -202,3 +202,67 @@ func TestRunDAGStatementsDoNotGrow(t *testing.T) {
 		}
 	})
 }
+
+// The maintained counts (artifacts, artifact versions) answer the same
+// totals as counting, after creates, deletes and a prune.
+func TestMaintainedArtifactCounts(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		scope := ProjectScope{ProjectID: f.project.ID}
+		totals := func() (artifacts, counted, versions, countedVersions int) {
+			for _, q := range []struct {
+				dst   *int
+				query string
+			}{{&artifacts, ""}, {&counted, "name=contains:"}} {
+				p, err := f.db.ListArtifacts(ctx, mustList(t, filter.Artifacts, q.query), scope)
+				if err != nil {
+					t.Fatal(err)
+				}
+				*q.dst = p.Total
+			}
+			for _, q := range []struct {
+				dst   *int
+				query string
+			}{{&versions, ""}, {&countedVersions, "uri=contains:"}} {
+				p, err := f.db.ListArtifactVersions(ctx, mustList(t, filter.ArtifactVersions, q.query), scope, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				*q.dst = p.Total
+			}
+			return
+		}
+		check := func(when string, wantArtifacts, wantVersions int) {
+			a, ca, v, cv := totals()
+			if a != wantArtifacts || ca != wantArtifacts || v != wantVersions || cv != wantVersions {
+				t.Fatalf("%s: artifacts %d (counted %d), versions %d (counted %d); want %d and %d", when, a, ca, v, cv, wantArtifacts, wantVersions)
+			}
+		}
+		if _, err := f.db.CreateArtifact(ctx, Artifact{ProjectID: f.project.ID, Name: "empty"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		var reqs []NewArtifactVersion
+		for i := 0; i < 6; i++ {
+			reqs = append(reqs, NewArtifactVersion{ArtifactVersion: ArtifactVersion{ProjectID: f.project.ID, ArtifactName: fmt.Sprintf("c%d", i%3),
+				Type: "DataArtifact", URI: "/x", Materializer: []byte(`{}`), DataType: []byte(`{}`), SaveType: "manual"}})
+		}
+		avs, err := f.db.CreateArtifactVersions(ctx, reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("after creates", 4, 6)
+		if err := f.db.DeleteArtifactVersion(ctx, avs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		check("after a version delete", 4, 5)
+		if err := f.db.DeleteArtifact(ctx, avs[1].ArtifactID); err != nil {
+			t.Fatal(err)
+		}
+		check("after an artifact delete", 3, 3)
+		if err := f.db.PruneArtifactVersions(ctx, f.project.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		check("after a prune", 0, 0)
+	})
+}

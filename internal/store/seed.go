@@ -197,8 +197,8 @@ func (db *DB) SeedArtifacts(ctx context.Context, spec ArtifactSeedSpec) (*zen.Pr
 			); err != nil {
 				return err
 			}
-			_, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`,
-				(end-start)*spec.VersionsPerArtifact, projectID)
+			_, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ?, artifact_count = artifact_count + ? WHERE id = ?`,
+				(end-start)*spec.VersionsPerArtifact, end-start, projectID)
 			return err
 		})
 		if err != nil {

@@ -113,6 +113,48 @@ var snapshotRelations = []relation[*zen.Snapshot]{
 	withRows((*Tx).pipelinesByID, ref[*zen.Snapshot, *zen.Pipeline]{func(s *zen.Snapshot) *uuid.UUID { return &s.PipelineID }, func(s *zen.Snapshot, p *zen.Pipeline) { s.Pipeline = p }}),
 	withRows((*Tx).stacksByID, ref[*zen.Snapshot, *zen.Stack]{func(s *zen.Snapshot) *uuid.UUID { return s.StackID }, func(s *zen.Snapshot, st *zen.Stack) { s.Stack = st }}),
 	withTags(polymorphic[*zen.Snapshot]{"pipeline_snapshot", func(s *zen.Snapshot) uuid.UUID { return s.ID }}, func(s *zen.Snapshot, t []*zen.Tag) { s.Tags = t }),
+	withRows((*Tx).buildRefsByID, ref[*zen.Snapshot, *zen.BuildRef]{func(s *zen.Snapshot) *uuid.UUID { return s.BuildID }, func(s *zen.Snapshot, b *zen.BuildRef) { s.Build = b }}),
+	withDeployers,
+}
+
+// buildRefsByID loads builds as other resources show them.
+func (tx *Tx) buildRefsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.BuildRef, error) {
+	return byIDs(ctx, tx, `SELECT b.id, b.project_id, b.user_id, b.stack_id, b.is_local, b.created, b.updated FROM pipeline_builds b WHERE b.id`, ids,
+		func(r interface{ Scan(...any) error }) (*zen.BuildRef, error) {
+			b := &zen.BuildRef{}
+			err := r.Scan(dbID{&b.ID}, dbID{&b.ProjectID}, dbIDPtr{&b.UserID}, dbIDPtr{&b.StackID}, &b.IsLocal, dbTime{&b.Created}, dbTime{&b.Updated})
+			return b, err
+		}, func(b *zen.BuildRef) uuid.UUID { return b.ID })
+}
+
+// withDeployers marks the snapshots whose stack has a deployer.
+func withDeployers(ctx context.Context, tx *Tx, snaps []*zen.Snapshot) error {
+	stackIDs := make([]*uuid.UUID, len(snaps))
+	for i, s := range snaps {
+		stackIDs[i] = s.StackID
+	}
+	ids := uniqueIDs(stackIDs...)
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.query(ctx, `SELECT DISTINCT sc.stack_id FROM stack_components sc JOIN components c ON c.id = sc.component_id
+		WHERE c.type = 'deployer' AND sc.stack_id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	deploys := map[uuid.UUID]bool{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(dbID{&id}); err != nil {
+			return err
+		}
+		deploys[id] = true
+	}
+	for _, s := range snaps {
+		s.StackDeploys = s.StackID != nil && deploys[*s.StackID]
+	}
+	return rows.Err()
 }
 
 // DeleteSnapshot removes a snapshot with its runs.
@@ -188,13 +230,15 @@ func (db *DB) ListSnapshots(ctx context.Context, l *filter.List, scope ProjectSc
 	if flags.NamedOnly {
 		where = append(where, clause{"s.name IS NOT NULL", nil})
 	}
-	if flags.Runnable || (flags.Deployed != nil && *flags.Deployed) || flags.TriggerID != nil {
-		// Runnable needs a build that is not local; zengo keeps no builds,
-		// deployments or triggers, so nothing matches.
+	if flags.Runnable {
+		where = append(where, clause{"EXISTS (SELECT 1 FROM pipeline_builds fb WHERE fb.id = s.build_id AND fb.is_local = FALSE AND fb.stack_id IS NOT NULL)", nil})
+	}
+	if (flags.Deployed != nil && *flags.Deployed) || flags.TriggerID != nil {
+		// zengo keeps no deployments or triggers yet: nothing matches.
 		where = append(where, clause{"1 = 0", nil})
 	}
 	if flags.Deployable {
-		where = append(where, clause{`s.build_id IS NOT NULL AND EXISTS (SELECT 1 FROM stack_components dsc JOIN components dc ON dc.id = dsc.component_id
+		where = append(where, clause{`EXISTS (SELECT 1 FROM pipeline_builds db WHERE db.id = s.build_id) AND EXISTS (SELECT 1 FROM stack_components dsc JOIN components dc ON dc.id = dsc.component_id
 			WHERE dsc.stack_id = s.stack_id AND dc.type = 'deployer')`, nil})
 	}
 	return listRows(ctx, db, spec, l, where, snapshotSelect, func(r interface{ Scan(...any) error }) (*zen.Snapshot, error) { return scanSnapshot(r) },

@@ -110,6 +110,10 @@ type Snapshot struct {
 	Pipeline *Pipeline
 	Stack    *Stack
 	Tags     []*Tag
+	// Build is the snapshot's build, if any, and StackDeploys whether its
+	// stack has a deployer: what runnable and deployable are made of.
+	Build        *BuildRef
+	StackDeploys bool
 }
 
 // Run statuses the reference knows.
@@ -168,6 +172,14 @@ type Run struct {
 	Logs     []*Logs
 	// ModelVersion is the run's model version, bare (no relations).
 	ModelVersion *ModelVersion
+}
+
+// BuildRef is a pipeline build as other resources show it.
+type BuildRef struct {
+	ID, ProjectID    uuid.UUID
+	UserID, StackID  *uuid.UUID
+	IsLocal          bool
+	Created, Updated Time
 }
 
 // Logs is a reference to log output that the client wrote to its artifact

@@ -155,6 +155,9 @@ ROUTES: List[Route] = [
     Route("POST", f"{V1}/runs", RUN_GET_OR_CREATE),
     Route("GET", f"{V1}/runs/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
+    *_resource(f"{V1}/pipeline_builds", zm.PipelineBuildResponse),
+    Route("GET", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.Page[zm.PipelineBuildResponse]),
+    Route("POST", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.PipelineBuildResponse),
     Route("POST", f"{V1}/pipeline_snapshots/prune", UNPARSED),
     Route("GET", f"{V1}/pipeline_snapshots/{{id}}/download-token", StrictStr),
     Route("GET", f"{V1}/runs/{{id}}/steps", zm.Page[zm.StepRunResponse]),

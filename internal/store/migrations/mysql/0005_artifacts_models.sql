@@ -11,6 +11,8 @@ CREATE INDEX artifact_versions_project_created ON artifact_versions (project_id,
 CREATE INDEX artifact_versions_project_updated ON artifact_versions (project_id, updated, id);
 CREATE INDEX artifact_versions_project_number ON artifact_versions (project_id, version_number, id);
 CREATE INDEX artifacts_project_created ON artifacts (project_id, created, id);
+-- The `artifact` filter matches names across the project's artifacts.
+CREATE INDEX artifacts_name ON artifacts (name);
 
 -- The newest version of each artifact, maintained with every version
 -- create and delete, for latest_version_* and the latest_version sort.
@@ -21,9 +23,12 @@ UPDATE artifacts SET latest_activity = COALESCE((SELECT MAX(av.created) FROM art
 UPDATE artifacts SET latest_version_id = (SELECT av.id FROM artifact_versions av WHERE av.artifact_id = artifacts.id ORDER BY av.created DESC, av.id DESC LIMIT 1);
 CREATE INDEX artifacts_project_latest ON artifacts (project_id, latest_activity, id);
 
--- The project's number of artifact versions answers the unfiltered total.
+-- The project's numbers of artifacts and artifact versions answer the
+-- unfiltered totals.
 ALTER TABLE projects ADD COLUMN artifact_version_count BIGINT NOT NULL DEFAULT 0;
 UPDATE projects SET artifact_version_count = (SELECT COUNT(*) FROM artifact_versions av WHERE av.project_id = projects.id);
+ALTER TABLE projects ADD COLUMN artifact_count BIGINT NOT NULL DEFAULT 0;
+UPDATE projects SET artifact_count = (SELECT COUNT(*) FROM artifacts a WHERE a.project_id = projects.id);
 
 CREATE TABLE models (
     id                      CHAR(32) PRIMARY KEY,
