@@ -169,6 +169,16 @@ var Builds = &Resource{Model: "PipelineBuildFilter", Fields: userScoped(
 	Field{Name: "checksum", Type: String}, Field{Name: "stack_checksum", Type: String}, Field{Name: "duration", Type: Int}),
 	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "container_registry_id"}}
 
+var Schedules = &Resource{Model: "ScheduleFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "pipeline_id", Type: UUID}, Field{Name: "orchestrator_id", Type: UUID},
+	Field{Name: "active", Type: Bool, Single: true}, Field{Name: "catchup", Type: Bool, Single: true},
+	Field{Name: "is_archived", Type: Bool, Single: true},
+	Field{Name: "name", Type: String}, Field{Name: "cron_expression", Type: String},
+	Field{Name: "start_time", Type: Datetime}, Field{Name: "end_time", Type: Datetime},
+	Field{Name: "interval_second", Type: Float}, Field{Name: "run_once_start_time", Type: Datetime}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -178,7 +188,7 @@ func init() {
 		Tags: "TagSchema", Runs: "PipelineRunSchema", Steps: "StepRunSchema", CodeRepositories: "CodeRepositorySchema",
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
-		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema",
+		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

@@ -509,7 +509,7 @@ var metadataTargets = map[string]struct{ table, noun string }{
 	"step_run":         {"step_runs", "step run"},
 	"artifact_version": {"artifact_versions", "artifact version"},
 	"model_version":    {"", "model version"},
-	"schedule":         {"", "schedule"},
+	"schedule":         {"schedules", "schedule"},
 	"wait_condition":   {"", "run wait condition"},
 }
 

@@ -34,6 +34,7 @@ var linkedTypes = map[string]string{
 	"artifact_versions":  "artifact_version",
 	"models":             "model",
 	"model_versions":     "model_version",
+	"schedules":          "schedule",
 }
 
 // linkTables are the polymorphic tables (resource_id, resource_type).

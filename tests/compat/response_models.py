@@ -156,6 +156,9 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/runs/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
     *_resource(f"{V1}/pipeline_builds", zm.PipelineBuildResponse),
+    *_resource(f"{V1}/schedules", zm.ScheduleResponse),
+    Route("GET", f"{V1}/workspaces/{{id}}/schedules", zm.Page[zm.ScheduleResponse]),
+    Route("POST", f"{V1}/workspaces/{{id}}/schedules", zm.ScheduleResponse),
     Route("GET", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.Page[zm.PipelineBuildResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.PipelineBuildResponse),
     Route("POST", f"{V1}/pipeline_snapshots/prune", UNPARSED),

@@ -1,0 +1,22 @@
+-- Schedules of pipelines on orchestrators that run them by themselves.
+CREATE TABLE schedules (
+    id                  CHAR(32) PRIMARY KEY,
+    project_id          CHAR(32) NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    user_id             CHAR(32) REFERENCES users (id) ON DELETE SET NULL,
+    name                VARCHAR(255) NOT NULL,
+    active              INTEGER NOT NULL,
+    cron_expression     TEXT,
+    start_time          BIGINT,
+    end_time            BIGINT,
+    -- Seconds between runs (a float, as the reference keeps it).
+    interval_second     DOUBLE PRECISION,
+    catchup             INTEGER NOT NULL,
+    run_once_start_time BIGINT,
+    is_archived         INTEGER NOT NULL DEFAULT 0,
+    orchestrator_id     CHAR(32) REFERENCES components (id) ON DELETE SET NULL,
+    pipeline_id         CHAR(32) REFERENCES pipelines (id) ON DELETE SET NULL,
+    created             BIGINT NOT NULL,
+    updated             BIGINT NOT NULL,
+    UNIQUE (project_id, name)
+);
+CREATE INDEX schedules_project_created ON schedules (project_id, created, id);
