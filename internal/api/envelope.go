@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zengo/internal/jsonobj"
 	"zengo/internal/zen"
 )
 
@@ -523,7 +524,7 @@ func snapshotView(s *zen.Snapshot, hydrate bool, stepFilter []string) envelope {
 			steps = filterSteps(steps, stepFilter)
 		}
 		e.Metadata = snapshotMetadata{Description: s.Description, SourceCode: s.SourceCode, RunNameTemplate: s.RunNameTemplate,
-			PipelineConfiguration: s.PipelineConfiguration, StepConfigurations: steps, ClientEnvironment: rawOr(s.ClientEnvironment, "{}"),
+			PipelineConfiguration: s.PipelineConfiguration, StepConfigurations: steps, ClientEnvironment: clientEnvironment(s.ClientEnvironment, false),
 			ClientVersion: s.ClientVersion, ServerVersion: s.ServerVersion, PipelineVersionHash: s.PipelineVersionHash,
 			PipelineSpec: rawOr(s.PipelineSpec, "null"), CodePath: s.CodePath, TemplateID: s.TemplateID, SourceSnapshotID: s.SourceSnapshotID}
 	}
@@ -596,7 +597,27 @@ type runResources struct {
 	Outputs             struct{}   `json:"outputs"`
 }
 
+// clientEnvironment is a snapshot's client environment as answers show it:
+// without its python_packages unless they are asked for (they are long).
+func clientEnvironment(raw json.RawMessage, withPackages bool) json.RawMessage {
+	raw = rawOr(raw, "{}")
+	if withPackages {
+		return raw
+	}
+	o, err := jsonobj.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	o.Delete("python_packages")
+	return o.JSON()
+}
+
 func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
+	return runViewWith(r, hydrate, now, false)
+}
+
+// runViewWith renders a run, with the client's python packages if asked.
+func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) envelope {
 	res := runResources{User: embeddedUser(r.User), Snapshot: bareSnapshot(r.Snapshot), Pipeline: barePipeline(r.Pipeline),
 		Tags: tagViews(r.Tags), LogCollection: logsViews(r.Logs), Visualizations: []envelope{}}
 	if r.Snapshot != nil {
@@ -614,7 +635,7 @@ func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 			OrchestratorEnvironment: rawOr(r.OrchestratorEnvironment, "{}"), OrchestratorRunID: r.OrchestratorRunID,
 			TriggerInfo: rawOr(r.TriggerInfo, "null"), EnableHeartbeat: r.EnableHeartbeat, ExceptionInfo: rawOr(r.ExceptionInfo, "null")}
 		if r.Snapshot != nil {
-			m.ClientEnvironment = rawOr(r.Snapshot.ClientEnvironment, "{}")
+			m.ClientEnvironment = clientEnvironment(r.Snapshot.ClientEnvironment, withPackages)
 			m.CodePath, m.TemplateID = r.Snapshot.CodePath, r.Snapshot.TemplateID
 			var cfg struct {
 				EnableHeartbeat *bool `json:"enable_heartbeat"`

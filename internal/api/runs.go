@@ -289,7 +289,19 @@ func (s *Server) listRuns() listRoute {
 	}, s.runViewNow)
 }
 
-func (s *Server) getRun() handler { return getByID("run_id", s.db.GetRun, s.runViewNow) }
+// getRun answers a run; include_python_packages keeps the client's
+// packages in its environment.
+func (s *Server) getRun() handler {
+	return func(r *http.Request) (any, error) {
+		withPackages, err := boolParam(r, "include_python_packages", false)
+		if err != nil {
+			return nil, err
+		}
+		return getByID("run_id", s.db.GetRun, func(run *zen.Run, hydrate bool) envelope {
+			return runViewWith(run, hydrate, s.cfg.Now(), withPackages)
+		})(r)
+	}
+}
 
 func (s *Server) deleteRun() handler { return deleteByID("run_id", s.db.DeleteRun) }
 

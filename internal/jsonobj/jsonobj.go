@@ -63,6 +63,20 @@ func (o *Object) Set(key string, v json.RawMessage) {
 	o.values[key] = v
 }
 
+// Delete removes a key.
+func (o *Object) Delete(key string) {
+	if _, ok := o.values[key]; !ok {
+		return
+	}
+	delete(o.values, key)
+	for i, k := range o.keys {
+		if k == key {
+			o.keys = append(o.keys[:i], o.keys[i+1:]...)
+			break
+		}
+	}
+}
+
 // Keys lists the keys in order.
 func (o *Object) Keys() []string { return o.keys }
 
