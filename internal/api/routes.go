@@ -145,6 +145,7 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/logs", s.createLogs)
 	authed("GET /api/v1/logs/{logs_id}", s.getLogs())
 	authed("PUT /api/v1/logs/{logs_id}", s.updateLogs)
+	authed("GET /api/v1/logs/{logs_id}/entries", s.logsEntriesOf)
 	authed("POST /api/v1/run-metadata", s.addRunMetadata)
 	authed("POST /api/v1/workspaces/{project_name_or_id}/run-metadata", s.addRunMetadata)
 	authed("GET /api/v1/code_repositories", s.listCodeRepositories)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zengo/internal/filter"
 	"zengo/internal/store"
 	"zengo/internal/zen"
 )
@@ -67,6 +68,8 @@ func (s *Server) runLogs(r *http.Request) (any, error) {
 	if len(run.Logs) > 0 {
 		l := pickLogs(run.Logs, source, logsID)
 		switch {
+		case l != nil && l.Source == "runner":
+			return nil, zen.Errorf(zen.EInternal, "Workload manager component not initialized")
 		case l != nil:
 			return logEntries(l)
 		case logsID != nil:
@@ -154,4 +157,52 @@ func (s *Server) stopRun(r *http.Request) (any, error) {
 		return nil, zen.Errorf(zen.ENotImplemented, "The forceful stop run functionality is not implemented for the '%s' orchestrator.", localOrchestrator)
 	}
 	return nil, nil
+}
+
+type logsEntries struct {
+	Items  []any   `json:"items"`
+	Before *string `json:"before"`
+	After  *string `json:"after"`
+}
+
+// logsEntriesOf answers a page of a logs record's entries: for the stores
+// zengo knows, the reference's errors, or an empty page for a record
+// without a store.
+func (s *Server) logsEntriesOf(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "logs_id")
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := r.URL.Query()["start"]; ok && v[len(v)-1] != "oldest" && v[len(v)-1] != "newest" {
+		return nil, &validationError{errs: []fieldError{{typ: "literal_error", loc: []string{"query", "start"},
+			msg: "Input should be 'oldest' or 'newest'", input: v[len(v)-1], ctx: "{'expected': \"'oldest' or 'newest'\"}"}}}
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, ok := filter.LaxInt(v)
+		switch {
+		case !ok:
+			return nil, &validationError{errs: []fieldError{{typ: "int_parsing", loc: []string{"query", "limit"}, msg: "Input should be a valid integer, unable to parse string as an integer", input: v}}}
+		case n <= 0:
+			return nil, &validationError{errs: []fieldError{{typ: "greater_than", loc: []string{"query", "limit"}, msg: "Input should be greater than 0", input: v, ctx: "{'gt': 0}"}}}
+		}
+	}
+	l, err := s.db.GetLogs(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if l.PipelineRunID == nil && l.StepRunID == nil && l.HookInvocationID == nil {
+		return nil, zen.Errorf(zen.EForbidden, "Logs must be associated with a pipeline run, step run or hook invocation before fetching.")
+	}
+	if l.Source == "runner" {
+		if l.PipelineRunID == nil {
+			return nil, zen.Errorf(zen.EInvalid, "Runner logs must be associated with a pipeline run.")
+		}
+		// The reference reads a runner's logs from its workload manager,
+		// which a self-hosted server does not have.
+		return nil, zen.Errorf(zen.EInternal, "Workload manager component not initialized")
+	}
+	if _, err := logEntries(l); err != nil {
+		return nil, err
+	}
+	return logsEntries{Items: []any{}}, nil
 }

@@ -439,6 +439,9 @@ func (s *Server) createLogs(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	if req.ArtifactStoreID == nil && req.LogStoreID == nil && req.Source != "runner" {
+		return nil, valueErrors([]string{"body"}, "Either an `artifact_store_id` or a `log_store_id` must be set.", bodyEcho(r))
+	}
 	me := current(r).user
 	l := zen.Logs{ProjectID: req.Project, UserID: &me.ID, URI: req.URI, Source: req.Source, ArtifactStoreID: req.ArtifactStoreID,
 		LogStoreID: req.LogStoreID, PipelineRunID: req.PipelineRunID, StepRunID: req.StepRunID, HookInvocationID: req.HookInvocationID}

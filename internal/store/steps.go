@@ -53,7 +53,7 @@ func (db *DB) CreateLogs(ctx context.Context, l Logs) (*Logs, error) {
 func (tx *Tx) getLogs(ctx context.Context, id uuid.UUID) (*Logs, error) {
 	l, err := scanLogs(tx.queryRow(ctx, `SELECT `+logsSelect+` FROM logs l WHERE l.id = ?`, hexID(id)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, zen.NotFound("Unable to get logs with ID '%s': No logs with this ID found", id)
+		return nil, zen.NotFound("Unable to get log with ID '%s': No log with this ID found", id)
 	}
 	if err != nil {
 		return nil, err

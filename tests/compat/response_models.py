@@ -28,7 +28,7 @@ from zenml import models as zm
 from zenml.config.pipeline_configurations import PipelineConfiguration
 from zenml.config.step_configurations import StepConfiguration
 from zenml.enums import ExecutionStatus
-from zenml.models.v2.misc.log_models import LogEntry
+from zenml.models.v2.misc.log_models import LogEntry, LogsEntriesResponse
 
 V1 = "/api/v1"
 UNPARSED = object()  # the answer is not parsed with a model
@@ -167,6 +167,7 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/runs/{{id}}/dag", zm.PipelineRunDAG),
     Route("GET", f"{V1}/runs/{{id}}/pipeline-configuration", PipelineConfiguration),
     Route("GET", f"{V1}/runs/{{id}}/logs", List[LogEntry]),
+    Route("GET", f"{V1}/logs/{{id}}/entries", LogsEntriesResponse),
     Route("PUT", f"{V1}/runs/{{id}}/disable_heartbeat", UNPARSED),
     Route("POST", f"{V1}/runs/{{id}}/refresh", UNPARSED),
     Route("POST", f"{V1}/runs/{{id}}/stop", UNPARSED),
