@@ -180,16 +180,41 @@ func (s *Server) updateStep(r *http.Request) (any, error) {
 }
 
 // stepHeartbeat records that a step is alive.
+// heartbeatAnswer is the reference's StepHeartbeatResponse: the run's
+// status tells a step that its run is being stopped.
+type heartbeatAnswer struct {
+	ID                uuid.UUID `json:"id"`
+	Status            string    `json:"status"`
+	LatestHeartbeat   string    `json:"latest_heartbeat"`
+	PipelineRunStatus *string   `json:"pipeline_run_status"`
+	HeartbeatEnabled  bool      `json:"heartbeat_enabled"`
+}
+
 func (s *Server) stepHeartbeat(r *http.Request) (any, error) {
 	id, err := pathUUID(r, "step_id")
 	if err != nil {
 		return nil, err
 	}
+	current, err := s.db.GetStep(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if zen.IsFinished(current.Status) {
+		return nil, zen.Errorf(zen.EForbidden, "Can not update heartbeat for finished steps.")
+	}
 	step, err := s.db.UpdateStep(r.Context(), id, store.StepUpdate{Heartbeat: true})
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"id": step.ID, "status": step.Status, "latest_heartbeat": step.LatestHeartbeat}, nil
+	// The reference answers this one time zone-aware.
+	out := heartbeatAnswer{ID: step.ID, Status: step.Status, HeartbeatEnabled: step.HeartbeatThreshold != nil}
+	if step.LatestHeartbeat != nil {
+		out.LatestHeartbeat = step.LatestHeartbeat.String() + "Z"
+	}
+	if step.Run != nil {
+		out.PipelineRunStatus = &step.Run.Status
+	}
+	return out, nil
 }
 
 func (s *Server) getStep() handler { return getByID("step_id", s.db.GetStep, stepView) }
@@ -328,7 +353,7 @@ func stepView(st *store.StepRun, hydrate bool) envelope {
 	e := envelope{ID: st.ID, Name: named(st.Name),
 		Body: stepBody{Created: st.Created, Updated: st.Updated, UserID: st.UserID, ProjectID: st.ProjectID, Status: st.Status,
 			Version: st.Version, IsRetriable: st.IsRetriable, StartTime: st.StartTime, EndTime: st.EndTime,
-			LatestHeartbeat: st.LatestHeartbeat, Substitutions: subs},
+			LatestHeartbeat: st.LatestHeartbeat, HeartbeatThresh: st.HeartbeatThreshold, Substitutions: subs},
 		Resources: stepResources{User: embeddedUser(st.User), LogCollection: logsViews(st.Logs), Inputs: inputs, Outputs: outputs}}
 	if hydrate {
 		meta := st.RunMetadata

@@ -272,7 +272,10 @@ var runRelations = []relation[*zen.Run]{
 // heartbeats.
 func (db *DB) DisableRunHeartbeat(ctx context.Context, id uuid.UUID) error {
 	return db.write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `UPDATE pipeline_runs SET enable_heartbeat = ? WHERE id = ?`, false, hexID(id))
+		if _, err := tx.exec(ctx, `UPDATE pipeline_runs SET enable_heartbeat = ? WHERE id = ?`, false, hexID(id)); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `UPDATE step_runs SET heartbeat_threshold = NULL WHERE pipeline_run_id = ?`, hexID(id))
 		return err
 	})
 }
@@ -301,7 +304,13 @@ func (db *DB) UpdateRun(ctx context.Context, id uuid.UUID, up RunUpdate, userID 
 			if run.Snapshot != nil {
 				stepCount, isDynamic = run.Snapshot.StepCount, run.Snapshot.IsDynamic
 			}
-			change, err := zen.NextRunStatus(run.Status, *up.Status, isDynamic, stepCount, nil, run.ParentRunID != nil)
+			var steps []string
+			if !isDynamic {
+				if steps, err = tx.stepStatuses(ctx, id); err != nil {
+					return err
+				}
+			}
+			change, err := zen.NextRunStatus(run.Status, *up.Status, isDynamic, stepCount, steps, run.ParentRunID != nil)
 			if err != nil {
 				return err
 			}

@@ -138,8 +138,10 @@ type StepRun struct {
 	ExceptionInfo     json.RawMessage
 	Version           int
 	IsRetriable       bool
-	LatestHeartbeat   *zen.Time
-	Created, Updated  zen.Time
+	// HeartbeatThreshold (minutes) is set when the step sends heartbeats.
+	HeartbeatThreshold *int
+	LatestHeartbeat    *zen.Time
+	Created, Updated   zen.Time
 
 	// Loaded with the step.
 	User          *zen.User
@@ -160,15 +162,38 @@ type StepArtifact struct {
 
 const stepSelect = `st.id, st.name, st.project_id, st.user_id, st.pipeline_run_id, st.status, st.start_time, st.end_time, st.cache_key,
 	st.cache_expires_at, st.code_hash, st.docstring, st.source_code, st.original_step_run_id, st.exception_info, st.version,
-	st.is_retriable, st.latest_heartbeat, st.created, st.updated`
+	st.is_retriable, st.latest_heartbeat, st.heartbeat_threshold, st.created, st.updated`
 
 func scanStep(row interface{ Scan(...any) error }) (*StepRun, error) {
 	s := &StepRun{}
 	err := row.Scan(dbID{&s.ID}, &s.Name, dbID{&s.ProjectID}, dbIDPtr{&s.UserID}, dbID{&s.PipelineRunID}, &s.Status,
 		dbTimePtr{&s.StartTime}, dbTimePtr{&s.EndTime}, &s.CacheKey, dbTimePtr{&s.CacheExpiresAt}, &s.CodeHash, &s.Docstring,
 		&s.SourceCode, dbIDPtr{&s.OriginalStepRunID}, dbJSON{&s.ExceptionInfo, "null"}, &s.Version, &s.IsRetriable,
-		dbTimePtr{&s.LatestHeartbeat}, dbTime{&s.Created}, dbTime{&s.Updated})
+		dbTimePtr{&s.LatestHeartbeat}, &s.HeartbeatThreshold, dbTime{&s.Created}, dbTime{&s.Updated})
 	return s, err
+}
+
+// heartbeatThreshold is a new step's: its configuration's healthy
+// threshold when its spec sends heartbeats and its run expects them.
+func heartbeatThreshold(run *zen.Run, step string) *int {
+	if !run.EnableHeartbeat || run.Snapshot == nil {
+		return nil
+	}
+	var steps map[string]struct {
+		Spec struct {
+			EnableHeartbeat bool `json:"enable_heartbeat"`
+		} `json:"spec"`
+		Config struct {
+			Threshold *int `json:"heartbeat_healthy_threshold"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(run.Snapshot.StepConfigurations, &steps) != nil {
+		return nil
+	}
+	if cfg, ok := steps[step]; ok && cfg.Spec.EnableHeartbeat {
+		return cfg.Config.Threshold
+	}
+	return nil
 }
 
 // NewStepRun is what creating a step stores.
@@ -193,12 +218,13 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 		if s.Version == 0 {
 			s.Version = 1
 		}
+		s.HeartbeatThreshold = heartbeatThreshold(run, s.Name)
 		_, err = tx.exec(ctx, `INSERT INTO step_runs (id, name, project_id, user_id, pipeline_run_id, status, start_time, end_time,
 			cache_key, cache_expires_at, code_hash, docstring, source_code, original_step_run_id, exception_info, version, is_retriable,
-			created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			heartbeat_threshold, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			hexID(s.ID), s.Name, hexID(s.ProjectID), hexIDPtr(s.UserID), hexID(s.PipelineRunID), s.Status, timePtr(s.StartTime),
 			timePtr(s.EndTime), s.CacheKey, timePtr(s.CacheExpiresAt), s.CodeHash, s.Docstring, s.SourceCode, hexIDPtr(s.OriginalStepRunID),
-			nullableJSON(s.ExceptionInfo), s.Version, s.IsRetriable, tx.now.Micros(), tx.now.Micros())
+			nullableJSON(s.ExceptionInfo), s.Version, s.IsRetriable, s.HeartbeatThreshold, tx.now.Micros(), tx.now.Micros())
 		if err != nil {
 			return err
 		}
@@ -312,6 +338,24 @@ func (db *DB) UpdateStep(ctx context.Context, id uuid.UUID, up StepUpdate) (*Ste
 	return out, err
 }
 
+// stepStatuses are the statuses of a run's steps, retried attempts left out.
+func (tx *Tx) stepStatuses(ctx context.Context, runID uuid.UUID) ([]string, error) {
+	rows, err := tx.query(ctx, `SELECT status FROM step_runs WHERE pipeline_run_id = ? AND status <> 'retried'`, hexID(runID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var statuses []string
+	for rows.Next() {
+		var st string
+		if err := rows.Scan(&st); err != nil {
+			return nil, err
+		}
+		statuses = append(statuses, st)
+	}
+	return statuses, rows.Err()
+}
+
 // refreshRunStatus derives a static pipeline's run status from its steps,
 // as the reference does after every step change: the client never reports
 // a run as completed itself.
@@ -319,20 +363,10 @@ func (tx *Tx) refreshRunStatus(ctx context.Context, run *zen.Run) error {
 	if zen.IsFinished(run.Status) || run.Snapshot == nil || run.Snapshot.IsDynamic {
 		return nil
 	}
-	rows, err := tx.query(ctx, `SELECT status FROM step_runs WHERE pipeline_run_id = ? AND status <> 'retried'`, hexID(run.ID))
+	statuses, err := tx.stepStatuses(ctx, run.ID)
 	if err != nil {
 		return err
 	}
-	var statuses []string
-	for rows.Next() {
-		var st string
-		if err := rows.Scan(&st); err != nil {
-			rows.Close()
-			return err
-		}
-		statuses = append(statuses, st)
-	}
-	rows.Close()
 	next := zen.DeriveRunStatus(run.Status, run.Snapshot.StepCount, statuses)
 	if next == run.Status {
 		return nil

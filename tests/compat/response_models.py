@@ -172,6 +172,7 @@ ROUTES: List[Route] = [
     Route("POST", f"{V1}/runs/{{id}}/refresh", UNPARSED),
     Route("POST", f"{V1}/runs/{{id}}/stop", UNPARSED),
     Route("GET", f"{V1}/steps/{{id}}/step-configuration", StepConfiguration),
+    Route("PUT", f"{V1}/steps/{{id}}/heartbeat", zm.StepHeartbeatResponse),
     Route("GET", f"{V1}/steps/{{id}}/logs", List[LogEntry]),
     Route("POST", f"{V1}/run-metadata", UNPARSED),
     Route("POST", f"{V1}/workspaces/{{id}}/run-metadata", UNPARSED),

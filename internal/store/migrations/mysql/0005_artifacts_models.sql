@@ -101,3 +101,6 @@ ALTER TABLE step_runs ADD CONSTRAINT step_runs_model_version FOREIGN KEY (model_
 
 -- Whether a run still expects its steps' heartbeats (PUT .../disable_heartbeat).
 ALTER TABLE pipeline_runs ADD COLUMN enable_heartbeat BOOLEAN NOT NULL DEFAULT TRUE;
+
+-- A step's heartbeat threshold in minutes, when its run expects heartbeats.
+ALTER TABLE step_runs ADD COLUMN heartbeat_threshold INTEGER;

@@ -97,3 +97,6 @@ ALTER TABLE step_runs ADD COLUMN model_version_id CHAR(32) REFERENCES model_vers
 
 -- Whether a run still expects its steps' heartbeats (PUT .../disable_heartbeat).
 ALTER TABLE pipeline_runs ADD COLUMN enable_heartbeat INTEGER NOT NULL DEFAULT 1;
+
+-- A step's heartbeat threshold in minutes, when its run expects heartbeats.
+ALTER TABLE step_runs ADD COLUMN heartbeat_threshold INTEGER;
