@@ -494,6 +494,9 @@ func (s *Server) updateLogs(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	if req.PipelineRunID != nil && req.StepRunID != nil {
+		return nil, valueErrors([]string{"body"}, "Two different IDs can not be set at the same time.", bodyEcho(r))
+	}
 	out, err := s.db.LinkLogs(r.Context(), id, req.PipelineRunID, req.StepRunID)
 	if err != nil {
 		return nil, err
@@ -501,7 +504,15 @@ func (s *Server) updateLogs(r *http.Request) (any, error) {
 	return logsView(out, true), nil
 }
 
-func (s *Server) getLogs() handler { return getByID("logs_id", s.db.GetLogs, logsView) }
+// getLogs answers with the user embedded even unhydrated, as the reference's
+// logs route does (logs embedded in runs and steps carry no resources).
+func (s *Server) getLogs() handler {
+	return getByID("logs_id", s.db.GetLogs, func(l *zen.Logs, hydrate bool) envelope {
+		e := logsView(l, hydrate)
+		e.Resources = userResources{User: embeddedUser(l.User)}
+		return e
+	})
+}
 
 // runMetadataRequest is the reference's RunMetadataRequest.
 type runMetadataRequest struct {

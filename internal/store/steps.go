@@ -80,18 +80,36 @@ func (db *DB) GetLogs(ctx context.Context, id uuid.UUID) (*Logs, error) {
 func (db *DB) LinkLogs(ctx context.Context, id uuid.UUID, runID, stepID *uuid.UUID) (*Logs, error) {
 	var out *Logs
 	err := db.write(ctx, func(tx *Tx) error {
-		if _, err := tx.getLogs(ctx, id); err != nil {
+		// The reference looks the new owner up before the entry.
+		if runID != nil {
+			if _, err := tx.getRun(ctx, *runID); err != nil {
+				return err
+			}
+		} else if stepID != nil {
+			if _, err := tx.getStep(ctx, *stepID); err != nil {
+				return err
+			}
+		}
+		l, err := tx.getLogs(ctx, id)
+		if err != nil {
 			return err
+		}
+		if (l.PipelineRunID != nil || l.StepRunID != nil) && (!sameID(l.PipelineRunID, runID) || !sameID(l.StepRunID, stepID)) {
+			return zen.Errorf(zen.EForbidden, "The logs entry is already associated with a different entity.")
 		}
 		if _, err := tx.exec(ctx, `UPDATE logs SET pipeline_run_id = COALESCE(?, pipeline_run_id), step_run_id = COALESCE(?, step_run_id),
 			updated = ? WHERE id = ?`, hexIDPtr(runID), hexIDPtr(stepID), tx.now.Micros(), hexID(id)); err != nil {
 			return err
 		}
-		var err error
 		out, err = tx.getLogs(ctx, id)
 		return err
 	})
 	return out, err
+}
+
+// sameID reports whether two optional IDs are both absent or equal.
+func sameID(a, b *uuid.UUID) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
 // logsOf loads the log references of many runs or steps.

@@ -157,6 +157,7 @@ ROUTES: List[Route] = [
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
     *_resource(f"{V1}/pipeline_builds", zm.PipelineBuildResponse),
     *_resource(f"{V1}/schedules", zm.ScheduleResponse),
+    Route("GET", f"{V1}/code_repositories", zm.Page[zm.CodeRepositoryResponse]),
     Route("GET", f"{V1}/workspaces/{{id}}/schedules", zm.Page[zm.ScheduleResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/schedules", zm.ScheduleResponse),
     Route("GET", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.Page[zm.PipelineBuildResponse]),
