@@ -63,12 +63,7 @@ func (tx *Tx) getArtifact(ctx context.Context, id uuid.UUID) (*Artifact, error) 
 
 // GetArtifact finds an artifact with its creator, tags and newest version.
 func (db *DB) GetArtifact(ctx context.Context, id uuid.UUID) (*Artifact, error) {
-	var out *Artifact
-	err := db.read(ctx, func(tx *Tx) (err error) {
-		out, err = tx.getArtifact(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getArtifact)
 }
 
 // checkArtifactName answers the reference's 409 when the name is taken in

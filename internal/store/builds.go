@@ -62,12 +62,7 @@ func (tx *Tx) getBuild(ctx context.Context, id uuid.UUID) (*Build, error) {
 
 // GetBuild finds a build by id.
 func (db *DB) GetBuild(ctx context.Context, id uuid.UUID) (*Build, error) {
-	var out *Build
-	err := db.read(ctx, func(tx *Tx) (err error) {
-		out, err = tx.getBuild(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getBuild)
 }
 
 // CreateBuild stores a build after checking its stack and pipeline.

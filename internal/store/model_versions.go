@@ -76,12 +76,7 @@ func (tx *Tx) getModelVersion(ctx context.Context, id uuid.UUID) (*zen.ModelVers
 
 // GetModelVersion finds a model version by id.
 func (db *DB) GetModelVersion(ctx context.Context, id uuid.UUID) (*zen.ModelVersion, error) {
-	var out *zen.ModelVersion
-	err := db.read(ctx, func(tx *Tx) (err error) {
-		out, err = tx.getModelVersion(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getModelVersion)
 }
 
 // NewModelVersion is a version to create: an empty name takes the number.

@@ -55,12 +55,7 @@ func (tx *Tx) getModel(ctx context.Context, id uuid.UUID) (*zen.Model, error) {
 
 // GetModel finds a model by id.
 func (db *DB) GetModel(ctx context.Context, id uuid.UUID) (*zen.Model, error) {
-	var out *zen.Model
-	err := db.read(ctx, func(tx *Tx) (err error) {
-		out, err = tx.getModel(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getModel)
 }
 
 // checkModelName answers the reference's 409 when a project has a model of

@@ -55,13 +55,7 @@ func (db *DB) CreatePipeline(ctx context.Context, p zen.Pipeline, tags []TagRef)
 
 // GetPipeline finds a pipeline by id with its resources.
 func (db *DB) GetPipeline(ctx context.Context, id uuid.UUID) (*zen.Pipeline, error) {
-	var out *zen.Pipeline
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.getPipeline(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getPipeline)
 }
 
 func (tx *Tx) getPipeline(ctx context.Context, id uuid.UUID) (*zen.Pipeline, error) {

@@ -114,3 +114,14 @@ func withRunMetadata[T any](p polymorphic[T], set func(T, map[string]json.RawMes
 func withCurated[T any](p polymorphic[T], set func(T, []*zen.CuratedVisualization)) relation[T] {
 	return withLinked(p, (*Tx).visualizationsOf, set)
 }
+
+// readByID runs one lookup by id in a read transaction: the body of every
+// Get method.
+func readByID[T any](ctx context.Context, db *DB, id uuid.UUID, get func(*Tx, context.Context, uuid.UUID) (T, error)) (T, error) {
+	var out T
+	err := db.read(ctx, func(tx *Tx) (err error) {
+		out, err = get(tx, ctx, id)
+		return err
+	})
+	return out, err
+}

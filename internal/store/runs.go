@@ -220,13 +220,7 @@ func (tx *Tx) findRun(ctx context.Context, where string, args ...any) (*zen.Run,
 
 // GetRun finds a run by id with its resources.
 func (db *DB) GetRun(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
-	var out *zen.Run
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.getRun(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getRun)
 }
 
 func (tx *Tx) getRun(ctx context.Context, id uuid.UUID) (*zen.Run, error) {

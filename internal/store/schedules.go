@@ -62,12 +62,7 @@ func (tx *Tx) getSchedule(ctx context.Context, id uuid.UUID) (*Schedule, error) 
 
 // GetSchedule finds a schedule by id.
 func (db *DB) GetSchedule(ctx context.Context, id uuid.UUID) (*Schedule, error) {
-	var out *Schedule
-	err := db.read(ctx, func(tx *Tx) (err error) {
-		out, err = tx.getSchedule(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getSchedule)
 }
 
 // checkScheduleName answers the reference's 409 for a name taken in the

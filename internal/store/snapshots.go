@@ -82,13 +82,7 @@ func nullableJSON(raw []byte) any {
 
 // GetSnapshot finds a snapshot with its user, pipeline, stack and tags.
 func (db *DB) GetSnapshot(ctx context.Context, id uuid.UUID) (*zen.Snapshot, error) {
-	var out *zen.Snapshot
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.getSnapshot(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getSnapshot)
 }
 
 func (tx *Tx) getSnapshot(ctx context.Context, id uuid.UUID) (*zen.Snapshot, error) {

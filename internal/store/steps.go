@@ -67,13 +67,7 @@ func (tx *Tx) getLogs(ctx context.Context, id uuid.UUID) (*Logs, error) {
 
 // GetLogs finds a log reference.
 func (db *DB) GetLogs(ctx context.Context, id uuid.UUID) (*Logs, error) {
-	var out *Logs
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.getLogs(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getLogs)
 }
 
 // LinkLogs attaches a log reference to a run and/or a step.
@@ -405,13 +399,7 @@ func (tx *Tx) refreshRunStatus(ctx context.Context, run *zen.Run) error {
 
 // GetStep finds a step with its run, artifacts and logs.
 func (db *DB) GetStep(ctx context.Context, id uuid.UUID) (*StepRun, error) {
-	var out *StepRun
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.getStep(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getStep)
 }
 
 func (tx *Tx) getStep(ctx context.Context, id uuid.UUID) (*StepRun, error) {

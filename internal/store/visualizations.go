@@ -130,13 +130,7 @@ func (tx *Tx) checkCuratedUnique(ctx context.Context, v *zen.CuratedVisualizatio
 
 // GetCurated finds a curated visualization with its artifact visualization.
 func (db *DB) GetCurated(ctx context.Context, id uuid.UUID) (*zen.CuratedVisualization, error) {
-	var out *zen.CuratedVisualization
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.getCurated(ctx, id)
-		return err
-	})
-	return out, err
+	return readByID(ctx, db, id, (*Tx).getCurated)
 }
 
 func (tx *Tx) getCurated(ctx context.Context, id uuid.UUID) (*zen.CuratedVisualization, error) {
