@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 
 	"github.com/google/uuid"
@@ -50,42 +51,32 @@ func (db *DB) GetRunDAG(ctx context.Context, runID uuid.UUID, metadataKeys []str
 		if out.Run, err = tx.getRun(ctx, runID); err != nil {
 			return err
 		}
-		rows, err := tx.query(ctx, `SELECT id, name, status, start_time, end_time FROM step_runs
-			WHERE pipeline_run_id = ? AND status <> 'retried' ORDER BY start_time, created, id`, hexID(runID))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		err = tx.each(ctx, `SELECT id, name, status, start_time, end_time FROM step_runs
+			WHERE pipeline_run_id = ? AND status <> 'retried' ORDER BY start_time, created, id`, []any{hexID(runID)}, func(rows *sql.Rows) error {
 			var st DAGStep
 			if err := rows.Scan(dbID{&st.ID}, &st.Name, &st.Status, dbTimePtr{&st.StartTime}, dbTimePtr{&st.EndTime}); err != nil {
-				rows.Close()
 				return err
 			}
 			out.Steps = append(out.Steps, st)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows, err = tx.query(ctx, `SELECT sra.step_run_id, sra.direction, sra.name, sra.position, sra.input_type, av.id, av.type, av.save_type, av.data_type
-			FROM step_run_artifacts sra JOIN step_runs st ON st.id = sra.step_run_id JOIN artifact_versions av ON av.id = sra.artifact_version_id
-			WHERE st.pipeline_run_id = ? AND st.status <> 'retried' ORDER BY sra.step_run_id, sra.direction, sra.name, sra.position`, hexID(runID))
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
+		err = tx.each(ctx, `SELECT sra.step_run_id, sra.direction, sra.name, sra.position, sra.input_type, av.id, av.type, av.save_type, av.data_type
+			FROM step_run_artifacts sra JOIN step_runs st ON st.id = sra.step_run_id JOIN artifact_versions av ON av.id = sra.artifact_version_id
+			WHERE st.pipeline_run_id = ? AND st.status <> 'retried' ORDER BY sra.step_run_id, sra.direction, sra.name, sra.position`, []any{hexID(runID)}, func(rows *sql.Rows) error {
 			var a DAGArtifact
 			var direction string
 			if err := rows.Scan(dbID{&a.StepID}, &direction, &a.Name, &a.Position, &a.InputType, dbID{&a.ArtifactVersionID},
 				&a.Type, &a.SaveType, dbJSON{&a.DataType, "null"}); err != nil {
-				rows.Close()
 				return err
 			}
 			a.Output = direction == "output"
 			out.IO = append(out.IO, a)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		if len(metadataKeys) > 0 && len(out.Steps) > 0 {
@@ -93,43 +84,33 @@ func (db *DB) GetRunDAG(ctx context.Context, runID uuid.UUID, metadataKeys []str
 			for _, k := range metadataKeys {
 				args = append(args, k)
 			}
-			rows, err := tx.query(ctx, `SELECT rm.resource_id, rm.mkey, rm.value FROM run_metadata rm JOIN step_runs st ON st.id = rm.resource_id
-				WHERE rm.resource_type = 'step_run' AND st.pipeline_run_id = ? AND rm.mkey IN (`+placeholders(len(metadataKeys))+`)
-				ORDER BY rm.created, rm.id`, args...)
-			if err != nil {
-				return err
-			}
 			out.Metadata = map[uuid.UUID]map[string]json.RawMessage{}
-			for rows.Next() {
+			err = tx.each(ctx, `SELECT rm.resource_id, rm.mkey, rm.value FROM run_metadata rm JOIN step_runs st ON st.id = rm.resource_id
+				WHERE rm.resource_type = 'step_run' AND st.pipeline_run_id = ? AND rm.mkey IN (`+placeholders(len(metadataKeys))+`)
+				ORDER BY rm.created, rm.id`, args, func(rows *sql.Rows) error {
 				var id uuid.UUID
 				var key, value string
 				if err := rows.Scan(dbID{&id}, &key, &value); err != nil {
-					rows.Close()
 					return err
 				}
 				if out.Metadata[id] == nil {
 					out.Metadata[id] = map[string]json.RawMessage{}
 				}
 				out.Metadata[id][key] = json.RawMessage(value)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
-		children, err := tx.query(ctx, `SELECT `+runSelect+` FROM pipeline_runs r WHERE r.parent_run_id = ? ORDER BY r.created, r.id`, hexID(runID))
-		if err != nil {
-			return err
-		}
-		defer children.Close()
-		for children.Next() {
-			r, err := scanRun(children)
+		return tx.each(ctx, `SELECT `+runSelect+` FROM pipeline_runs r WHERE r.parent_run_id = ? ORDER BY r.created, r.id`, []any{hexID(runID)}, func(rows *sql.Rows) error {
+			r, err := scanRun(rows)
 			if err != nil {
 				return err
 			}
 			out.ChildRuns = append(out.ChildRuns, r)
-		}
-		return children.Err()
+			return nil
+		})
 	})
 	return out, err
 }

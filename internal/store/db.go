@@ -223,6 +223,22 @@ func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	return t.tx.QueryContext(ctx, t.db.dialect.rebind(q), args...)
 }
 
+// each runs a query and calls scan once per row, closing the rows
+// whatever happens.
+func (t *Tx) each(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	t.db.statements.Add(1)
 	return t.tx.QueryRowContext(ctx, t.db.dialect.rebind(q), args...)
