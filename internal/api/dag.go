@@ -106,7 +106,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 		start = run.StartTime.Std()
 	}
 	subs := substitutions(start)
-	configs := dagConfigs(run, subs)
+	configs := dagConfigs(run, d.Steps, subs)
 
 	stepRuns := map[string]store.DAGStep{}
 	for _, st := range d.Steps {
@@ -272,84 +272,101 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 	return dagAnswer{ID: run.ID, Status: run.Status, Nodes: nodes, Edges: g.edges}
 }
 
-// dagConfigs reads the snapshot's step configurations in their order.
-func dagConfigs(run *zen.Run, subs map[string]any) []*dagStepConfig {
-	if run.Snapshot == nil || len(run.Snapshot.StepConfigurations) == 0 {
-		return nil
-	}
-	steps, err := jsonobj.Parse(run.Snapshot.StepConfigurations)
-	if err != nil {
+// dagConfigs reads the steps' configurations: a static pipeline's from
+// its snapshot, in their order; a dynamic pipeline's from the step runs
+// that configured themselves (no snapshot knows its steps in advance).
+func dagConfigs(run *zen.Run, steps []store.DAGStep, subs map[string]any) []*dagStepConfig {
+	if run.Snapshot == nil {
 		return nil
 	}
 	var out []*dagStepConfig
-	for _, name := range steps.Keys() {
-		raw, _ := steps.Get(name)
-		cfg := &dagStepConfig{name: name, substitutions: map[string]string{}}
-		for k, v := range subs {
-			cfg.substitutions[k] = v.(string)
-		}
-		step, err := jsonobj.Parse(raw)
-		if err != nil {
-			out = append(out, cfg)
-			continue
-		}
-		if spec, ok := step.Get("spec"); ok {
-			var sp struct {
-				Upstream []string `json:"upstream_steps"`
+	if run.Snapshot.IsDynamic {
+		for _, st := range steps {
+			if len(st.DynamicConfig) > 0 {
+				out = append(out, dagStepConfigOf(st.Name, st.DynamicConfig, subs))
 			}
-			json.Unmarshal(spec, &sp)
-			cfg.upstream = sp.Upstream
-			if so, err := jsonobj.Parse(spec); err == nil {
-				if inputs, ok := so.Get("inputs"); ok {
-					if io, err := jsonobj.Parse(inputs); err == nil {
-						for _, in := range io.Keys() {
-							v, _ := io.Get(in)
-							var one dagInputSpec
-							var many []dagInputSpec
-							if json.Unmarshal(v, &many) == nil {
-								cfg.inputs = append(cfg.inputs, dagInput{in, many})
-							} else if json.Unmarshal(v, &one) == nil {
-								cfg.inputs = append(cfg.inputs, dagInput{in, []dagInputSpec{one}})
-							}
+		}
+		return out
+	}
+	if len(run.Snapshot.StepConfigurations) == 0 {
+		return nil
+	}
+	all, err := jsonobj.Parse(run.Snapshot.StepConfigurations)
+	if err != nil {
+		return nil
+	}
+	for _, name := range all.Keys() {
+		raw, _ := all.Get(name)
+		out = append(out, dagStepConfigOf(name, raw, subs))
+	}
+	return out
+}
+
+// dagStepConfigOf reads what the DAG needs of one step's configuration.
+func dagStepConfigOf(name string, raw json.RawMessage, subs map[string]any) *dagStepConfig {
+	cfg := &dagStepConfig{name: name, substitutions: map[string]string{}}
+	for k, v := range subs {
+		cfg.substitutions[k] = v.(string)
+	}
+	step, err := jsonobj.Parse(raw)
+	if err != nil {
+		return cfg
+	}
+	if spec, ok := step.Get("spec"); ok {
+		var sp struct {
+			Upstream []string `json:"upstream_steps"`
+		}
+		json.Unmarshal(spec, &sp)
+		cfg.upstream = sp.Upstream
+		if so, err := jsonobj.Parse(spec); err == nil {
+			if inputs, ok := so.Get("inputs"); ok {
+				if io, err := jsonobj.Parse(inputs); err == nil {
+					for _, in := range io.Keys() {
+						v, _ := io.Get(in)
+						var one dagInputSpec
+						var many []dagInputSpec
+						if json.Unmarshal(v, &many) == nil {
+							cfg.inputs = append(cfg.inputs, dagInput{in, many})
+						} else if json.Unmarshal(v, &one) == nil {
+							cfg.inputs = append(cfg.inputs, dagInput{in, []dagInputSpec{one}})
 						}
 					}
 				}
 			}
 		}
-		config, ok := step.Get("config")
-		if !ok {
-			config, _ = step.Get("step_config_overrides")
-		}
-		if co, err := jsonobj.Parse(config); err == nil {
-			if outs, ok := co.Get("outputs"); ok {
-				if oo, err := jsonobj.Parse(outs); err == nil {
-					cfg.outputs = oo.Keys()
-				}
-			}
-			for _, key := range []string{"client_lazy_loaders", "model_artifacts_or_metadata"} {
-				if v, ok := co.Get(key); ok {
-					if o, err := jsonobj.Parse(v); err == nil {
-						cfg.lazy = append(cfg.lazy, o.Keys()...)
-					}
-				}
-			}
-			if v, ok := co.Get("external_input_artifacts"); ok {
-				if o, err := jsonobj.Parse(v); err == nil {
-					cfg.external = o.Keys()
-				}
-			}
-			if v, ok := co.Get("substitutions"); ok {
-				var own map[string]string
-				if json.Unmarshal(v, &own) == nil {
-					for k, val := range own {
-						cfg.substitutions[k] = val
-					}
-				}
-			}
-		}
-		out = append(out, cfg)
 	}
-	return out
+	config, ok := step.Get("config")
+	if !ok {
+		config, _ = step.Get("step_config_overrides")
+	}
+	if co, err := jsonobj.Parse(config); err == nil {
+		if outs, ok := co.Get("outputs"); ok {
+			if oo, err := jsonobj.Parse(outs); err == nil {
+				cfg.outputs = oo.Keys()
+			}
+		}
+		for _, key := range []string{"client_lazy_loaders", "model_artifacts_or_metadata"} {
+			if v, ok := co.Get(key); ok {
+				if o, err := jsonobj.Parse(v); err == nil {
+					cfg.lazy = append(cfg.lazy, o.Keys()...)
+				}
+			}
+		}
+		if v, ok := co.Get("external_input_artifacts"); ok {
+			if o, err := jsonobj.Parse(v); err == nil {
+				cfg.external = o.Keys()
+			}
+		}
+		if v, ok := co.Get("substitutions"); ok {
+			var own map[string]string
+			if json.Unmarshal(v, &own) == nil {
+				for k, val := range own {
+					cfg.substitutions[k] = val
+				}
+			}
+		}
+	}
+	return cfg
 }
 
 func (c *dagStepConfig) inputSpec(name string, position int) (dagInputSpec, bool) {

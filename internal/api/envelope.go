@@ -49,6 +49,14 @@ func pageOf[T any](p *zen.Page[T], render func(T) any) page {
 // resources models.
 var emptyObject = struct{}{}
 
+// nonNull returns raw JSON, or nil for an absent or null value.
+func nonNull(raw json.RawMessage) json.RawMessage {
+	if string(raw) == "null" {
+		return nil
+	}
+	return raw
+}
+
 // rawOr returns raw JSON, or def when it is empty.
 func rawOr(raw json.RawMessage, def string) json.RawMessage {
 	if len(raw) == 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zengo/internal/catalog"
 	"zengo/internal/filter"
 	"zengo/internal/jsonobj"
 	"zengo/internal/store"
@@ -34,6 +35,7 @@ type stepRequest struct {
 	Outputs           map[string]idList `json:"outputs"`
 	Logs              json.RawMessage   `json:"logs"`
 	ExceptionInfo     json.RawMessage   `json:"exception_info"`
+	DynamicConfig     json.RawMessage   `json:"dynamic_config"`
 }
 
 // idList is a list of ids that a client may also send as a single id.
@@ -82,11 +84,19 @@ func (s *Server) createStep(r *http.Request) (any, error) {
 	if err := decodeStepRequest(r, &req); err != nil {
 		return nil, err
 	}
+	dynamic := nonNull(req.DynamicConfig)
+	if dynamic != nil {
+		var err error
+		if dynamic, err = catalog.CompleteStep(dynamic); err != nil {
+			return nil, err
+		}
+	}
 	me := current(r).user
 	step, err := s.db.CreateStep(r.Context(), store.NewStepRun{StepRun: store.StepRun{
 		Name: req.Name, UserID: &me.ID, PipelineRunID: req.PipelineRunID, Status: asString(req.Status), StartTime: req.StartTime,
 		EndTime: req.EndTime, CacheKey: req.CacheKey, CacheExpiresAt: req.CacheExpiresAt, CodeHash: req.CodeHash,
 		Docstring: req.Docstring, SourceCode: req.SourceCode, OriginalStepRunID: req.OriginalStepRunID, ExceptionInfo: req.ExceptionInfo,
+		DynamicConfig: dynamic,
 	}, Inputs: idLists(req.Inputs), Outputs: idLists(req.Outputs), LogsID: logsID(req.Logs)})
 	if err != nil {
 		return nil, err
@@ -336,6 +346,9 @@ func stepView(st *store.StepRun, hydrate bool) envelope {
 			snapshotID = &st.Run.Snapshot.ID
 			stepConfig, spec = stepConfiguration(st.Run.Snapshot.StepConfigurations, st.Name)
 		}
+		if len(st.DynamicConfig) > 0 {
+			stepConfig, spec = ownConfiguration(st.DynamicConfig)
+		}
 	}
 	subs := substitutions(runStart)
 	inputs := map[string][]any{}
@@ -370,14 +383,24 @@ func stepView(st *store.StepRun, hydrate bool) envelope {
 
 // stepConfiguration reads one step's config and spec from a snapshot.
 func stepConfiguration(steps json.RawMessage, name string) (config, spec json.RawMessage) {
-	var all map[string]struct {
-		Config json.RawMessage `json:"config"`
-		Spec   json.RawMessage `json:"spec"`
-	}
+	var all map[string]json.RawMessage
 	if json.Unmarshal(steps, &all) != nil {
 		return nil, nil
 	}
-	return all[name].Config, all[name].Spec
+	return ownConfiguration(all[name])
+}
+
+// ownConfiguration reads the config and spec of a step that configured
+// itself (a dynamic pipeline's).
+func ownConfiguration(step json.RawMessage) (config, spec json.RawMessage) {
+	var one struct {
+		Config json.RawMessage `json:"config"`
+		Spec   json.RawMessage `json:"spec"`
+	}
+	if json.Unmarshal(step, &one) != nil {
+		return nil, nil
+	}
+	return one.Config, one.Spec
 }
 
 // withSubstitutions merges the run's substitutions into a configuration's

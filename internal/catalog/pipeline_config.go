@@ -82,9 +82,8 @@ func overlay(defaults string, given json.RawMessage) (*jsonobj.Object, error) {
 }
 
 // CompleteStepConfigurations fills each step's spec and configuration with
-// the reference's defaults (a source given as a dotted path becomes a source
-// object) and adds step_config_overrides, as the reference stores them. The
-// steps keep their order: the local orchestrator runs them in it.
+// the reference's defaults (see CompleteStep). The steps keep their order:
+// the local orchestrator runs them in it.
 func CompleteStepConfigurations(given json.RawMessage) (json.RawMessage, error) {
 	steps, err := jsonobj.Parse(given)
 	if err != nil {
@@ -92,60 +91,70 @@ func CompleteStepConfigurations(given json.RawMessage) (json.RawMessage, error) 
 	}
 	for _, name := range steps.Keys() {
 		raw, _ := steps.Get(name)
-		step, err := jsonobj.Parse(raw)
+		step, err := CompleteStep(raw)
 		if err != nil {
 			return nil, err
 		}
-		specRaw, _ := step.Get("spec")
-		spec, err := overlay(stepSpecDefaults, specRaw)
-		if err != nil {
-			return nil, err
-		}
-		if src, ok := spec.Get("source"); ok {
-			var dotted string
-			if json.Unmarshal(src, &dotted) == nil {
-				spec.Set("source", SourceObject(dotted))
-			}
-		}
-		if inputsRaw, ok := spec.Get("inputs"); ok {
-			inputs, err := jsonobj.Parse(inputsRaw)
-			if err == nil {
-				for _, in := range inputs.Keys() {
-					v, _ := inputs.Get(in)
-					if full, err := overlay(stepInputDefaults, v); err == nil {
-						b, _ := full.MarshalJSON()
-						inputs.Set(in, b)
-					}
-				}
-				b, _ := inputs.MarshalJSON()
-				spec.Set("inputs", b)
-			}
-		}
-		configRaw, _ := step.Get("config")
-		config, err := overlay(stepConfigurationDefaults, configRaw)
-		if err != nil {
-			return nil, err
-		}
-		overridesRaw, ok := step.Get("step_config_overrides")
-		if !ok || string(overridesRaw) == "null" {
-			overridesRaw = configRaw
-		}
-		overrides, err := overlay(stepConfigurationDefaults, overridesRaw)
-		if err != nil {
-			return nil, err
-		}
-		completeOutputs(config)
-		completeOutputs(overrides)
-		specJSON, _ := spec.MarshalJSON()
-		configJSON, _ := config.MarshalJSON()
-		overridesJSON, _ := overrides.MarshalJSON()
-		step.Set("spec", specJSON)
-		step.Set("config", configJSON)
-		step.Set("step_config_overrides", overridesJSON)
-		b, _ := step.MarshalJSON()
-		steps.Set(name, b)
+		steps.Set(name, step)
 	}
 	return steps.MarshalJSON()
+}
+
+// CompleteStep fills one step's spec and configuration with the
+// reference's defaults (a source given as a dotted path becomes a source
+// object) and adds step_config_overrides, as the reference stores them.
+func CompleteStep(raw json.RawMessage) (json.RawMessage, error) {
+	step, err := jsonobj.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	specRaw, _ := step.Get("spec")
+	spec, err := overlay(stepSpecDefaults, specRaw)
+	if err != nil {
+		return nil, err
+	}
+	if src, ok := spec.Get("source"); ok {
+		var dotted string
+		if json.Unmarshal(src, &dotted) == nil {
+			spec.Set("source", SourceObject(dotted))
+		}
+	}
+	if inputsRaw, ok := spec.Get("inputs"); ok {
+		inputs, err := jsonobj.Parse(inputsRaw)
+		if err == nil {
+			for _, in := range inputs.Keys() {
+				v, _ := inputs.Get(in)
+				if full, err := overlay(stepInputDefaults, v); err == nil {
+					b, _ := full.MarshalJSON()
+					inputs.Set(in, b)
+				}
+			}
+			b, _ := inputs.MarshalJSON()
+			spec.Set("inputs", b)
+		}
+	}
+	configRaw, _ := step.Get("config")
+	config, err := overlay(stepConfigurationDefaults, configRaw)
+	if err != nil {
+		return nil, err
+	}
+	overridesRaw, ok := step.Get("step_config_overrides")
+	if !ok || string(overridesRaw) == "null" {
+		overridesRaw = configRaw
+	}
+	overrides, err := overlay(stepConfigurationDefaults, overridesRaw)
+	if err != nil {
+		return nil, err
+	}
+	completeOutputs(config)
+	completeOutputs(overrides)
+	specJSON, _ := spec.MarshalJSON()
+	configJSON, _ := config.MarshalJSON()
+	overridesJSON, _ := overrides.MarshalJSON()
+	step.Set("spec", specJSON)
+	step.Set("config", configJSON)
+	step.Set("step_config_overrides", overridesJSON)
+	return step.MarshalJSON()
 }
 
 // SourceObject turns a dotted import path into the reference's source

@@ -28,6 +28,8 @@ type DAGStep struct {
 	ID                 uuid.UUID
 	Name, Status       string
 	StartTime, EndTime *zen.Time
+	// DynamicConfig is the step's own configuration in a dynamic pipeline.
+	DynamicConfig json.RawMessage
 }
 
 // DAGArtifact is one input or output of a step run.
@@ -51,10 +53,10 @@ func (db *DB) GetRunDAG(ctx context.Context, runID uuid.UUID, metadataKeys []str
 		if out.Run, err = tx.getRun(ctx, runID); err != nil {
 			return err
 		}
-		err = tx.each(ctx, `SELECT id, name, status, start_time, end_time FROM step_runs
+		err = tx.each(ctx, `SELECT id, name, status, start_time, end_time, dynamic_config FROM step_runs
 			WHERE pipeline_run_id = ? AND status <> 'retried' ORDER BY start_time, created, id`, []any{hexID(runID)}, func(rows *sql.Rows) error {
 			var st DAGStep
-			if err := rows.Scan(dbID{&st.ID}, &st.Name, &st.Status, dbTimePtr{&st.StartTime}, dbTimePtr{&st.EndTime}); err != nil {
+			if err := rows.Scan(dbID{&st.ID}, &st.Name, &st.Status, dbTimePtr{&st.StartTime}, dbTimePtr{&st.EndTime}, dbJSON{&st.DynamicConfig, ""}); err != nil {
 				return err
 			}
 			out.Steps = append(out.Steps, st)

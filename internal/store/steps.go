@@ -148,8 +148,11 @@ type StepRun struct {
 	SourceCode        *string
 	OriginalStepRunID *uuid.UUID
 	ExceptionInfo     json.RawMessage
-	Version           int
-	IsRetriable       bool
+	// DynamicConfig is a dynamic pipeline's step configuration (its spec
+	// and config), null for steps configured by their snapshot.
+	DynamicConfig json.RawMessage
+	Version       int
+	IsRetriable   bool
 	// HeartbeatThreshold (minutes) is set when the step sends heartbeats.
 	HeartbeatThreshold *int
 	LatestHeartbeat    *zen.Time
@@ -173,25 +176,27 @@ type StepArtifact struct {
 }
 
 const stepSelect = `st.id, st.name, st.project_id, st.user_id, st.pipeline_run_id, st.status, st.start_time, st.end_time, st.cache_key,
-	st.cache_expires_at, st.code_hash, st.docstring, st.source_code, st.original_step_run_id, st.exception_info, st.version,
+	st.cache_expires_at, st.code_hash, st.docstring, st.source_code, st.original_step_run_id, st.exception_info, st.dynamic_config, st.version,
 	st.is_retriable, st.latest_heartbeat, st.heartbeat_threshold, st.created, st.updated`
 
 func scanStep(row interface{ Scan(...any) error }) (*StepRun, error) {
 	s := &StepRun{}
 	err := row.Scan(dbID{&s.ID}, &s.Name, dbID{&s.ProjectID}, dbIDPtr{&s.UserID}, dbID{&s.PipelineRunID}, &s.Status,
 		dbTimePtr{&s.StartTime}, dbTimePtr{&s.EndTime}, &s.CacheKey, dbTimePtr{&s.CacheExpiresAt}, &s.CodeHash, &s.Docstring,
-		&s.SourceCode, dbIDPtr{&s.OriginalStepRunID}, dbJSON{&s.ExceptionInfo, "null"}, &s.Version, &s.IsRetriable,
+		&s.SourceCode, dbIDPtr{&s.OriginalStepRunID}, dbJSON{&s.ExceptionInfo, "null"}, dbJSON{&s.DynamicConfig, ""}, &s.Version, &s.IsRetriable,
 		dbTimePtr{&s.LatestHeartbeat}, &s.HeartbeatThreshold, dbTime{&s.Created}, dbTime{&s.Updated})
 	return s, err
 }
 
 // heartbeatThreshold is a new step's: its configuration's healthy
-// threshold when its spec sends heartbeats and its run expects them.
-func heartbeatThreshold(run *zen.Run, step string) *int {
+// threshold when its spec sends heartbeats and its run expects them. A
+// dynamic step brings its configuration; others find theirs in the
+// snapshot.
+func heartbeatThreshold(run *zen.Run, step string, dynamic json.RawMessage) *int {
 	if !run.EnableHeartbeat || run.Snapshot == nil {
 		return nil
 	}
-	var steps map[string]struct {
+	type stepConfig struct {
 		Spec struct {
 			EnableHeartbeat bool `json:"enable_heartbeat"`
 		} `json:"spec"`
@@ -199,10 +204,19 @@ func heartbeatThreshold(run *zen.Run, step string) *int {
 			Threshold *int `json:"heartbeat_healthy_threshold"`
 		} `json:"config"`
 	}
-	if json.Unmarshal(run.Snapshot.StepConfigurations, &steps) != nil {
-		return nil
+	var cfg stepConfig
+	if len(dynamic) > 0 {
+		if json.Unmarshal(dynamic, &cfg) != nil {
+			return nil
+		}
+	} else {
+		var steps map[string]stepConfig
+		if json.Unmarshal(run.Snapshot.StepConfigurations, &steps) != nil {
+			return nil
+		}
+		cfg = steps[step]
 	}
-	if cfg, ok := steps[step]; ok && cfg.Spec.EnableHeartbeat {
+	if cfg.Spec.EnableHeartbeat {
 		return cfg.Config.Threshold
 	}
 	return nil
@@ -226,17 +240,20 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 		if err != nil {
 			return err
 		}
+		if len(s.DynamicConfig) > 0 && string(s.DynamicConfig) != "null" && (run.Snapshot == nil || !run.Snapshot.IsDynamic) {
+			return zen.Errorf(zen.EForbidden, "Dynamic step configurations are not allowed for static pipelines.")
+		}
 		s.ID, s.ProjectID = uuid.New(), run.ProjectID
 		if s.Version == 0 {
 			s.Version = 1
 		}
-		s.HeartbeatThreshold = heartbeatThreshold(run, s.Name)
+		s.HeartbeatThreshold = heartbeatThreshold(run, s.Name, s.DynamicConfig)
 		_, err = tx.exec(ctx, `INSERT INTO step_runs (id, name, project_id, user_id, pipeline_run_id, status, start_time, end_time,
-			cache_key, cache_expires_at, code_hash, docstring, source_code, original_step_run_id, exception_info, version, is_retriable,
-			heartbeat_threshold, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			cache_key, cache_expires_at, code_hash, docstring, source_code, original_step_run_id, exception_info, dynamic_config, version,
+			is_retriable, heartbeat_threshold, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			hexID(s.ID), s.Name, hexID(s.ProjectID), hexIDPtr(s.UserID), hexID(s.PipelineRunID), s.Status, timePtr(s.StartTime),
 			timePtr(s.EndTime), s.CacheKey, timePtr(s.CacheExpiresAt), s.CodeHash, s.Docstring, s.SourceCode, hexIDPtr(s.OriginalStepRunID),
-			nullableJSON(s.ExceptionInfo), s.Version, s.IsRetriable, s.HeartbeatThreshold, tx.now.Micros(), tx.now.Micros())
+			nullableJSON(s.ExceptionInfo), nullableJSON(s.DynamicConfig), s.Version, s.IsRetriable, s.HeartbeatThreshold, tx.now.Micros(), tx.now.Micros())
 		if err != nil {
 			return err
 		}
@@ -517,6 +534,7 @@ func (tx *Tx) loadStepResources(ctx context.Context, steps []*StepRun) error {
 		stepIDsByRunAndName[runID][name] = id
 	}
 	siblings.Close()
+	upstreamByRun := map[uuid.UUID]map[string][]string{} // each snapshot read once
 	for _, s := range steps {
 		s.Run = runs[s.PipelineRunID]
 		if s.UserID != nil {
@@ -524,11 +542,23 @@ func (tx *Tx) loadStepResources(ctx context.Context, steps []*StepRun) error {
 		}
 		s.Logs, s.RunMetadata = logs[s.ID], meta[s.ID]
 		s.ParentStepIDs = []uuid.UUID{}
-		if s.Run != nil && s.Run.Snapshot != nil {
-			for _, up := range upstreamSteps(s.Run.Snapshot.StepConfigurations, s.Name) {
-				if id, ok := stepIDsByRunAndName[s.PipelineRunID][up]; ok {
-					s.ParentStepIDs = append(s.ParentStepIDs, id)
-				}
+		var upstream []string
+		switch {
+		case len(s.DynamicConfig) > 0:
+			var own stepSpecUpstream
+			json.Unmarshal(s.DynamicConfig, &own)
+			upstream = own.Spec.UpstreamSteps
+		case s.Run != nil && s.Run.Snapshot != nil:
+			byName, ok := upstreamByRun[s.PipelineRunID]
+			if !ok {
+				byName = upstreamSteps(s.Run.Snapshot.StepConfigurations)
+				upstreamByRun[s.PipelineRunID] = byName
+			}
+			upstream = byName[s.Name]
+		}
+		for _, up := range upstream {
+			if id, ok := stepIDsByRunAndName[s.PipelineRunID][up]; ok {
+				s.ParentStepIDs = append(s.ParentStepIDs, id)
 			}
 		}
 	}
@@ -545,16 +575,23 @@ func keysOf[V any](m map[uuid.UUID]V) []uuid.UUID {
 
 // upstreamSteps reads a step's upstream step names from a snapshot's step
 // configurations.
-func upstreamSteps(stepConfigurations json.RawMessage, name string) []string {
-	var steps map[string]struct {
-		Spec struct {
-			UpstreamSteps []string `json:"upstream_steps"`
-		} `json:"spec"`
+// stepSpecUpstream is what a step configuration says of its upstream steps.
+type stepSpecUpstream struct {
+	Spec struct {
+		UpstreamSteps []string `json:"upstream_steps"`
+	} `json:"spec"`
+}
+
+// upstreamSteps reads each step's upstream steps from a snapshot's step
+// configurations.
+func upstreamSteps(stepConfigurations json.RawMessage) map[string][]string {
+	var steps map[string]stepSpecUpstream
+	json.Unmarshal(stepConfigurations, &steps)
+	out := make(map[string][]string, len(steps))
+	for name, st := range steps {
+		out[name] = st.Spec.UpstreamSteps
 	}
-	if json.Unmarshal(stepConfigurations, &steps) != nil {
-		return nil
-	}
-	return steps[name].Spec.UpstreamSteps
+	return out
 }
 
 var stepFilterColumns = func() map[string]column {

@@ -1,6 +1,7 @@
 """The run page's DAG of real runs, on zengo and on the reference: the same
 pipelines run with the real client on both servers (a fan-out and fan-in
-run, its fully cached rerun, and a run whose middle step fails), and the
+run, its fully cached rerun, a run whose middle step fails, and a dynamic
+pipeline whose steps configure themselves as they run), and the
 DAGs compared node by node and edge by edge after replacing ids and times
 by placeholders."""
 
@@ -61,10 +62,19 @@ def dag_fail():
     after(boom(a()))
 
 
+@pipeline(dynamic=True, enable_cache=False)
+def dag_dynamic():
+    x = a()
+    if x.load() > 0:
+        y = b(x)
+        d(b(y), c(x))
+
+
 """
 
 MAINS = {
     "fan": 'if __name__ == "__main__":\n    dag_fan()\n',
+    "dyn": 'if __name__ == "__main__":\n    dag_dynamic()\n',
     "fail": 'if __name__ == "__main__":\n    try:\n        dag_fail()\n    except Exception as e:\n        print("FAILED AS EXPECTED", type(e).__name__)\n',
 }
 
@@ -119,18 +129,18 @@ def test_dag_of_real_runs_matches_the_reference(zengo_binary):
         try:
             work = tempfile.mkdtemp(prefix=f"zenml-dag-{kind}-")
             env = client_env(server, config_dir=os.path.join(work, "cfg"))
-            for which in ("fan", "fan", "fail"):
+            for which in ("fan", "fan", "fail", "dyn"):
                 script = os.path.join(work, f"dag_{which}.py")
                 with open(script, "w") as f:
                     f.write(SCRIPT + MAINS[which])
                 run = run_script(script, env, cwd=work, timeout=300)
                 assert run.returncode == 0, run.describe()
-            results[kind] = dags_of(server, ["dag_fan", "dag_fail"])
+            results[kind] = dags_of(server, ["dag_fan", "dag_fail", "dag_dynamic"])
         finally:
             server.stop()
     ref, zg = results["reference"], results["zengo"]
-    assert len(ref) == 3 and len(zg) == 3, (len(ref), len(zg))
+    assert len(ref) == 4 and len(zg) == 4, (len(ref), len(zg))
     statuses = [[n["metadata"].get("status") for n in d["nodes"] if n["type"] == "step"] for d in zg]
-    assert statuses == [["completed"] * 4, ["cached"] * 4, ["completed", "failed", None]], statuses
+    assert statuses == [["completed"] * 4, ["cached"] * 4, ["completed", "failed", None], ["completed"] * 5], statuses
     for i, (r, z) in enumerate(zip(ref, zg)):
         assert z == r, f"DAG {i} differs:\nreference: {r}\nzengo:     {z}"

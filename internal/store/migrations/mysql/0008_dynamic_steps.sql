@@ -1,0 +1,5 @@
+-- MySQL/MariaDB form of the SQLite migration of the same number
+-- (derived by tools/derive_migrations.py).
+-- A dynamic pipeline's steps are configured while it runs: each step run
+-- keeps its own configuration (spec and config, as the client sent it).
+ALTER TABLE step_runs ADD COLUMN dynamic_config LONGTEXT;
