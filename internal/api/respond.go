@@ -43,12 +43,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var pe filter.ParamErrors
 	var me *filter.ModelError
 	var be *bodyReadError
+	var pl *plainError
 	switch {
 	case errors.As(err, &ze):
 		if ze.Code == zen.EUnauthorized {
 			w.Header().Set("WWW-Authenticate", "Bearer")
 		}
 		writeJSON(w, ze.Status(), detail(ze.ExceptionName(), ze.Message))
+	case errors.As(err, &pl):
+		writeJSON(w, pl.status, plainDetail(pl.detail))
 	case errors.As(err, &ve):
 		writeJSON(w, http.StatusUnprocessableEntity, []string{"ValueError", ve.Error()})
 	case errors.As(err, &pe):
@@ -70,6 +73,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusInternalServerError, unexpectedError(r))
 	}
 }
+
+// plainError is answered as {"detail": text}, the shape of the
+// reference's HTTP-layer refusals.
+type plainError struct {
+	status int
+	detail string
+}
+
+func (e *plainError) Error() string { return e.detail }
 
 // handler adapts a function that returns a value to serve as JSON, or an
 // error to answer in the reference's shape.

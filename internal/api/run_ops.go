@@ -206,3 +206,10 @@ func (s *Server) logsEntriesOf(r *http.Request) (any, error) {
 	}
 	return logsEntries{Items: []any{}}, nil
 }
+
+// streamingDisabled answers the live event routes of a run as the
+// reference does without a stream broker configured (its default): the
+// routes exist, after authentication, and are not enabled.
+func streamingDisabled(*http.Request) (any, error) {
+	return nil, &plainError{status: http.StatusNotImplemented, detail: "Live event streaming is not enabled on this server."}
+}

@@ -108,20 +108,23 @@ func (s *Server) createSnapshot(r *http.Request) (any, error) {
 	return snapshotView(snap, true, nil), nil
 }
 
-func (s *Server) getSnapshot(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "snapshot_id")
-	if err != nil {
-		return nil, err
+// getSnapshot answers a snapshot by the id in path parameter param.
+func (s *Server) getSnapshot(param string) handler {
+	return func(r *http.Request) (any, error) {
+		id, err := pathUUID(r, param)
+		if err != nil {
+			return nil, err
+		}
+		hydrate, err := hydrateParam(r, true)
+		if err != nil {
+			return nil, err
+		}
+		snap, err := s.db.GetSnapshot(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return snapshotView(snap, hydrate, r.URL.Query()["step_configuration_filter"]), nil
 	}
-	hydrate, err := hydrateParam(r, true)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := s.db.GetSnapshot(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	return snapshotView(snap, hydrate, r.URL.Query()["step_configuration_filter"]), nil
 }
 
 type runRequest struct {
@@ -305,4 +308,4 @@ func (s *Server) getRun() handler {
 
 func (s *Server) deleteRun() handler { return deleteByID("run_id", s.db.DeleteRun) }
 
-func (s *Server) deleteSnapshot() handler { return deleteByID("snapshot_id", s.db.DeleteSnapshot) }
+func (s *Server) deleteSnapshot(param string) handler { return deleteByID(param, s.db.DeleteSnapshot) }

@@ -229,6 +229,19 @@ func (s *Server) stepHeartbeat(r *http.Request) (any, error) {
 
 func (s *Server) getStep() handler { return getByID("step_id", s.db.GetStep, stepView) }
 
+// getStepStatus answers a step's status alone.
+func (s *Server) getStepStatus(r *http.Request) (any, error) {
+	id, err := pathUUID(r, "step_id")
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.db.GetStep(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return st.Status, nil
+}
+
 // stepConfigurationOf answers a step's configuration, as its hydrated
 // answer carries it.
 func (s *Server) stepConfigurationOf(r *http.Request) (any, error) {

@@ -152,6 +152,13 @@ ROUTES: List[Route] = [
     # pipelines and runs
     *_resource(f"{V1}/pipelines", zm.PipelineResponse),
     *_resource(f"{V1}/pipeline_snapshots", zm.PipelineSnapshotResponse),
+    *_resource(f"{V1}/pipeline_deployments", zm.PipelineSnapshotResponse),  # server: snapshots' old name
+    Route("GET", f"{V1}/workspaces/{{id}}/pipeline_deployments", zm.Page[zm.PipelineSnapshotResponse]),  # server
+    Route("POST", f"{V1}/workspaces/{{id}}/pipeline_deployments", zm.PipelineSnapshotResponse),  # server
+    *_resource(f"{V1}/run_templates", zm.RunTemplateResponse),
+    Route("GET", f"{V1}/workspaces/{{id}}/run_templates", zm.Page[zm.RunTemplateResponse]),
+    Route("POST", f"{V1}/workspaces/{{id}}/run_templates", zm.RunTemplateResponse),
+    *_resource(f"{V1}/deployments", zm.DeploymentResponse),
     Route("POST", f"{V1}/runs", RUN_GET_OR_CREATE),
     Route("GET", f"{V1}/runs/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
