@@ -236,9 +236,24 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 	var out *StepRun
 	err := db.write(ctx, func(tx *Tx) error {
 		s := req.StepRun
+		if err := zen.CheckStepStatus(nil, s.Status); err != nil {
+			return err
+		}
 		run, err := tx.getRun(ctx, s.PipelineRunID)
 		if err != nil {
 			return err
+		}
+		if err := stepsAccepted(run, s.Name); err != nil {
+			return err
+		}
+		if s.OriginalStepRunID != nil {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM step_runs WHERE id = ? AND project_id = ?`, hexID(*s.OriginalStepRunID), hexID(run.ProjectID)).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return zen.NotFound("The original step run with ID %s referenced by the step run being created was not found in the '%s' project", *s.OriginalStepRunID, run.ProjectID)
+			}
 		}
 		if len(s.DynamicConfig) > 0 && string(s.DynamicConfig) != "null" && (run.Snapshot == nil || !run.Snapshot.IsDynamic) {
 			return zen.Errorf(zen.EForbidden, "Dynamic step configurations are not allowed for static pipelines.")
@@ -275,6 +290,29 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 		return err
 	})
 	return out, err
+}
+
+// stepsAccepted refuses a new step for a run that is being stopped, or
+// that failed and does not continue on failure, as the reference does.
+func stepsAccepted(run *zen.Run, step string) error {
+	switch run.Status {
+	case zen.StatusStopping, zen.StatusStopped:
+		return zen.Errorf(zen.EForbidden, "Cannot create step '%s' for pipeline in %s state. Pipeline run ID: %s", step, run.Status, run.ID)
+	case zen.StatusFailed:
+		mode := "continue_on_failure"
+		if run.Snapshot != nil {
+			var config struct {
+				ExecutionMode *string `json:"execution_mode"`
+			}
+			if json.Unmarshal(run.Snapshot.PipelineConfiguration, &config) == nil && config.ExecutionMode != nil {
+				mode = *config.ExecutionMode
+			}
+		}
+		if mode != "continue_on_failure" {
+			return zen.Errorf(zen.EForbidden, "Cannot create step '%s' for the run '%s' because the run is in a FAILED state and the execution mode is %s.", step, run.Name, mode)
+		}
+	}
+	return nil
 }
 
 // linkStepArtifacts records a step's inputs or outputs: one lookup and one
@@ -335,6 +373,11 @@ func (db *DB) UpdateStep(ctx context.Context, id uuid.UUID, up StepUpdate) (*Ste
 		s, err := tx.getStep(ctx, id)
 		if err != nil {
 			return err
+		}
+		if up.Status != nil {
+			if err := zen.CheckStepStatus(&s.Status, *up.Status); err != nil {
+				return err
+			}
 		}
 		var set conditions
 		if up.Status != nil {

@@ -91,3 +91,26 @@ func derivedStatus(requested string, stepCount int, steps []string) string {
 	}
 	return StatusCompleted
 }
+
+// CheckStepStatus refuses the step statuses a client may not set, as the
+// reference does: the ones only the server sets, any change of a finished
+// step, and moves out of stopping or cancelling other than to their end.
+// current is nil for a new step.
+func CheckStepStatus(current *string, next string) error {
+	switch next {
+	case "retrying", "retried", "cancelling", "queued":
+		return Errorf(EForbidden, "Execution status `%s` cannot be set manually.", next)
+	}
+	if current == nil {
+		return nil
+	}
+	switch {
+	case IsFinished(*current):
+		return Errorf(EForbidden, "The status of finished steps can not be updated.")
+	case *current == StatusStopping && next != StatusStopped && next != StatusFailed:
+		return Errorf(EForbidden, "Stopping steps can not be transitioned to status `%s`.", next)
+	case *current == "cancelling" && next != "cancelled" && next != StatusFailed:
+		return Errorf(EForbidden, "Cancelling steps can not be transitioned to status `%s`", next)
+	}
+	return nil
+}
