@@ -333,6 +333,7 @@ type (
 	artifactType         string
 	artifactSaveType     string
 	visualizationType    string
+	deploymentStatus     string
 )
 
 // asString turns an enumeration (or a pointer to one) back into the plain
@@ -354,6 +355,7 @@ var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(artifactSaveType("")):     {"step_output", "manual", "preexisting", "external"},
 	reflect.TypeOf(visualizationType("")):    {"csv", "html", "image", "markdown", "json"},
 	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
+	reflect.TypeOf(deploymentStatus("")):     {"unknown", "pending", "running", "absent", "error"},
 }
 
 // Present records the JSON keys a request carried (PUT bodies hold only

@@ -524,7 +524,7 @@ func bareStack(s *zen.Stack) *envelope {
 func snapshotView(s *zen.Snapshot, hydrate bool, stepFilter []string) envelope {
 	e := envelope{ID: s.ID, Name: s.Name, Body: snapshotBodyOf(s), Resources: snapshotResources{
 		User: embeddedUser(s.User), Pipeline: barePipeline(s.Pipeline), Stack: bareStack(s.Stack), Build: bareBuild(s.Build),
-		Tags: tagViews(s.Tags), Visualizations: []envelope{},
+		Tags: tagViews(s.Tags), Visualizations: []envelope{}, Deployment: deploymentRefView(s.Deployment),
 	}}
 	if hydrate {
 		steps := rawOr(s.StepConfigurations, "{}")

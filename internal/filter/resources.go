@@ -179,6 +179,24 @@ var Schedules = &Resource{Model: "ScheduleFilter", Fields: userScoped(
 	Field{Name: "interval_second", Type: Float}, Field{Name: "run_once_start_time", Type: Datetime}),
 	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
 
+var RunTemplates = &Resource{Model: "RunTemplateFilter", Fields: userScoped(tagsField,
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "name", Type: String}, Field{Name: "hidden", Type: PlainBool},
+	Field{Name: "pipeline_id", Type: UUID, Custom: true}, Field{Name: "build_id", Type: UUID, Custom: true},
+	Field{Name: "stack_id", Type: UUID, Custom: true}, Field{Name: "code_repository_id", Type: UUID, Custom: true},
+	Field{Name: "pipeline", Type: String, Custom: true}, Field{Name: "stack", Type: String, Custom: true}),
+	SortKeys: []string{"user", "tags"},
+	Unsortable: []string{"scope_user", "project", "hidden", "pipeline_id", "build_id", "stack_id", "code_repository_id",
+		"pipeline", "stack"}}
+
+var Deployments = &Resource{Model: "DeploymentFilter", Fields: userScoped(tagsField,
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "name", Type: String}, Field{Name: "url", Type: String}, Field{Name: "status", Type: String},
+	Field{Name: "pipeline", Type: String, Custom: true},
+	Field{Name: "snapshot_id", Type: UUID}, Field{Name: "deployer_id", Type: UUID}),
+	SortKeys:   []string{"user", "tags", "snapshot", "pipeline"},
+	Unsortable: []string{"scope_user", "project"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -189,6 +207,7 @@ func init() {
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
+		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

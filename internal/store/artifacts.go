@@ -66,20 +66,6 @@ func (db *DB) GetArtifact(ctx context.Context, id uuid.UUID) (*Artifact, error) 
 	return readByID(ctx, db, id, (*Tx).getArtifact)
 }
 
-// checkArtifactName answers the reference's 409 when the name is taken in
-// the project. It looks before writing: on PostgreSQL a failed insert ends
-// the transaction, and the message needs the project's name.
-func (tx *Tx) checkArtifactName(ctx context.Context, verb, name string, projectID uuid.UUID) error {
-	var project string
-	var taken int
-	err := tx.queryRow(ctx, `SELECT p.name, (SELECT COUNT(*) FROM artifacts a WHERE a.project_id = p.id AND a.name = ?) FROM projects p WHERE p.id = ?`,
-		name, hexID(projectID)).Scan(&project, &taken)
-	if err != nil || taken == 0 {
-		return err
-	}
-	return zen.Errorf(zen.EConflict, "Unable to %s the requested artifact with name '%s': Found another existing artifact with the same name in the '%s' project.", verb, name, project)
-}
-
 // artifactRace is the 409 of a name taken between the check and the write.
 func artifactRace(name string) error {
 	return zen.Errorf(zen.EConflict, "Unable to create the requested artifact with name '%s': Found another existing artifact with the same name.", name)
@@ -92,7 +78,7 @@ func (db *DB) CreateArtifact(ctx context.Context, a Artifact, tags []TagRef) (*A
 	}
 	var out *Artifact
 	err := db.write(ctx, func(tx *Tx) error {
-		if err := tx.checkArtifactName(ctx, "create", a.Name, a.ProjectID); err != nil {
+		if err := tx.checkName(ctx, "artifacts", "artifact", "create", a.Name, a.ProjectID, uuid.Nil); err != nil {
 			return err
 		}
 		a.ID = uuid.New()
@@ -146,7 +132,7 @@ func (db *DB) UpdateArtifact(ctx context.Context, id uuid.UUID, up ArtifactUpdat
 			if utf8.RuneCountInString(*up.Name) > zen.MaxNameLength {
 				return zen.TooLong("ArtifactUpdate", "name", zen.MaxNameLength, *up.Name)
 			}
-			if err := tx.checkArtifactName(ctx, "update", *up.Name, a.ProjectID); err != nil {
+			if err := tx.checkName(ctx, "artifacts", "artifact", "update", *up.Name, a.ProjectID, uuid.Nil); err != nil {
 				return err
 			}
 			set.addSQL("name = ?", *up.Name)

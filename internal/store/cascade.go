@@ -35,6 +35,8 @@ var linkedTypes = map[string]string{
 	"models":             "model",
 	"model_versions":     "model_version",
 	"schedules":          "schedule",
+	"run_templates":      "run_template",
+	"deployments":        "deployment",
 }
 
 // linkTables are the polymorphic tables (resource_id, resource_type).

@@ -59,7 +59,7 @@ func (db *DB) GetModel(ctx context.Context, id uuid.UUID) (*zen.Model, error) {
 }
 
 // checkModelName answers the reference's 409 when a project has a model of
-// that name (looked up before writing: see checkArtifactName).
+// that name (looked up before writing: see checkName).
 func (tx *Tx) checkModelName(ctx context.Context, verb, name string, projectID uuid.UUID, except uuid.UUID) error {
 	var project string
 	var taken int

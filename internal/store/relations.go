@@ -109,3 +109,10 @@ func (tx *Tx) visualizationsOf(ctx context.Context, resourceType string, ids []u
 	}
 	return out, rows.Err()
 }
+
+// componentsByID loads components (with their flavors) by id.
+func (tx *Tx) componentsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*zen.Component, error) {
+	return byIDs(ctx, tx, `SELECT `+componentSelect+` FROM `+componentFrom+` WHERE c.id`, ids,
+		func(r interface{ Scan(...any) error }) (*zen.Component, error) { return scanComponent(r) },
+		func(c *zen.Component) uuid.UUID { return c.ID })
+}

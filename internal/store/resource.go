@@ -125,3 +125,18 @@ func readByID[T any](ctx context.Context, db *DB, id uuid.UUID, get func(*Tx, co
 	})
 	return out, err
 }
+
+// checkName answers the reference's 409 when another row of table (not
+// except) has the name in the project; kind names the resource in the
+// message. It looks before writing: on PostgreSQL a failed insert ends the
+// transaction, and the message needs the project's name.
+func (tx *Tx) checkName(ctx context.Context, table, kind, verb, name string, projectID, except uuid.UUID) error {
+	var project string
+	var taken int
+	err := tx.queryRow(ctx, `SELECT p.name, (SELECT COUNT(*) FROM `+table+` t WHERE t.project_id = p.id AND t.name = ? AND t.id <> ?) FROM projects p WHERE p.id = ?`,
+		name, hexID(except), hexID(projectID)).Scan(&project, &taken)
+	if err != nil || taken == 0 {
+		return err
+	}
+	return zen.Errorf(zen.EConflict, "Unable to %s the requested %s with name '%s': Found another existing %s with the same name in the '%s' project.", verb, kind, name, kind, project)
+}

@@ -65,19 +65,6 @@ func (db *DB) GetSchedule(ctx context.Context, id uuid.UUID) (*Schedule, error) 
 	return readByID(ctx, db, id, (*Tx).getSchedule)
 }
 
-// checkScheduleName answers the reference's 409 for a name taken in the
-// project (looked up before writing, see checkArtifactName).
-func (tx *Tx) checkScheduleName(ctx context.Context, verb, name string, projectID, except uuid.UUID) error {
-	var project string
-	var taken int
-	err := tx.queryRow(ctx, `SELECT p.name, (SELECT COUNT(*) FROM schedules s WHERE s.project_id = p.id AND s.name = ? AND s.id <> ?) FROM projects p WHERE p.id = ?`,
-		name, hexID(except), hexID(projectID)).Scan(&project, &taken)
-	if err != nil || taken == 0 {
-		return err
-	}
-	return zen.Errorf(zen.EConflict, "Unable to %s the requested schedule with name '%s': Found another existing schedule with the same name in the '%s' project.", verb, name, project)
-}
-
 // CreateSchedule stores a schedule after checking its orchestrator and
 // pipeline.
 func (db *DB) CreateSchedule(ctx context.Context, s Schedule) (*Schedule, error) {
@@ -100,7 +87,7 @@ func (db *DB) CreateSchedule(ctx context.Context, s Schedule) (*Schedule, error)
 				return zen.NotFound("The pipeline with ID %s referenced by the schedule being created was not found in the '%s' project", *s.PipelineID, s.ProjectID)
 			}
 		}
-		if err := tx.checkScheduleName(ctx, "create", s.Name, s.ProjectID, uuid.Nil); err != nil {
+		if err := tx.checkName(ctx, "schedules", "schedule", "create", s.Name, s.ProjectID, uuid.Nil); err != nil {
 			return err
 		}
 		s.ID = uuid.New()
@@ -138,7 +125,7 @@ func (db *DB) UpdateSchedule(ctx context.Context, id uuid.UUID, up ScheduleUpdat
 		var set conditions
 		set.addSQL("updated = ?", tx.now.Micros())
 		if up.Name != nil {
-			if err := tx.checkScheduleName(ctx, "update", *up.Name, s.ProjectID, id); err != nil {
+			if err := tx.checkName(ctx, "schedules", "schedule", "update", *up.Name, s.ProjectID, id); err != nil {
 				return err
 			}
 			set.addSQL("name = ?", *up.Name)

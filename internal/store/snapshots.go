@@ -109,6 +109,28 @@ var snapshotRelations = []relation[*zen.Snapshot]{
 	withTags(polymorphic[*zen.Snapshot]{"pipeline_snapshot", func(s *zen.Snapshot) uuid.UUID { return s.ID }}, func(s *zen.Snapshot, t []*zen.Tag) { s.Tags = t }),
 	withRows((*Tx).buildRefsByID, ref[*zen.Snapshot, *zen.BuildRef]{func(s *zen.Snapshot) *uuid.UUID { return s.BuildID }, func(s *zen.Snapshot, b *zen.BuildRef) { s.Build = b }}),
 	withDeployers,
+	withSnapshotDeployments,
+}
+
+// withSnapshotDeployments gives each snapshot the oldest deployment that
+// serves it.
+func withSnapshotDeployments(ctx context.Context, tx *Tx, snaps []*zen.Snapshot) error {
+	byID := make(map[uuid.UUID]*zen.Snapshot, len(snaps))
+	ids := make([]uuid.UUID, len(snaps))
+	for i, s := range snaps {
+		byID[s.ID], ids[i] = s, s.ID
+	}
+	return tx.each(ctx, `SELECT d.id, d.project_id, d.user_id, d.snapshot_id, d.name, d.status, d.url, d.created, d.updated FROM deployments d
+		WHERE d.snapshot_id IN (`+placeholders(len(ids))+`) ORDER BY d.created DESC, d.id DESC`, idArgs(ids), func(rows *sql.Rows) error {
+		d := &zen.DeploymentRef{}
+		var snapshotID uuid.UUID
+		if err := rows.Scan(dbID{&d.ID}, dbID{&d.ProjectID}, dbIDPtr{&d.UserID}, dbID{&snapshotID}, &d.Name, &d.Status, &d.URL,
+			dbTime{&d.Created}, dbTime{&d.Updated}); err != nil {
+			return err
+		}
+		byID[snapshotID].Deployment = d // rows come newest first: the oldest stays
+		return nil
+	})
 }
 
 // buildRefsByID loads builds as other resources show them.
@@ -218,7 +240,7 @@ func (db *DB) ListSnapshots(ctx context.Context, l *filter.List, scope ProjectSc
 			"tags":       d.tagsSortKey("s.id", "pipeline_snapshot"),
 			"pipeline":   {expr: "sp.name", nullable: true, join: " LEFT JOIN pipelines sp ON sp.id = s.pipeline_id"},
 			"stack":      {expr: "sst.name", nullable: true, join: " LEFT JOIN stacks sst ON sst.id = s.stack_id"},
-			"deployment": {expr: "NULL", nullable: true},
+			"deployment": {expr: "(SELECT MIN(sd.name) FROM deployments sd WHERE sd.snapshot_id = s.id)", nullable: true},
 		}}
 	where := scope.clauses("s")
 	if flags.NamedOnly {
@@ -227,8 +249,15 @@ func (db *DB) ListSnapshots(ctx context.Context, l *filter.List, scope ProjectSc
 	if flags.Runnable {
 		where = append(where, clause{"EXISTS (SELECT 1 FROM pipeline_builds fb WHERE fb.id = s.build_id AND fb.is_local = FALSE AND fb.stack_id IS NOT NULL)", nil})
 	}
-	if (flags.Deployed != nil && *flags.Deployed) || flags.TriggerID != nil {
-		// zengo keeps no deployments or triggers yet: nothing matches.
+	if flags.Deployed != nil {
+		exists := "EXISTS (SELECT 1 FROM deployments fd WHERE fd.snapshot_id = s.id)"
+		if !*flags.Deployed {
+			exists = "NOT " + exists
+		}
+		where = append(where, clause{exists, nil})
+	}
+	if flags.TriggerID != nil {
+		// zengo keeps no triggers yet: nothing matches.
 		where = append(where, clause{"1 = 0", nil})
 	}
 	if flags.Deployable {

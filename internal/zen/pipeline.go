@@ -114,6 +114,8 @@ type Snapshot struct {
 	// stack has a deployer: what runnable and deployable are made of.
 	Build        *BuildRef
 	StackDeploys bool
+	// Deployment serves the snapshot (the oldest, when several do).
+	Deployment *DeploymentRef
 }
 
 // Run statuses the reference knows.
@@ -179,6 +181,15 @@ type BuildRef struct {
 	ID, ProjectID    uuid.UUID
 	UserID, StackID  *uuid.UUID
 	IsLocal          bool
+	Created, Updated Time
+}
+
+// DeploymentRef is a deployment as a snapshot shows it.
+type DeploymentRef struct {
+	ID, ProjectID    uuid.UUID
+	UserID           *uuid.UUID
+	Name, Status     string
+	URL              *string
 	Created, Updated Time
 }
 

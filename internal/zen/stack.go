@@ -2,6 +2,7 @@ package zen
 
 import (
 	"encoding/json"
+	"regexp"
 
 	"github.com/google/uuid"
 )
@@ -53,4 +54,32 @@ type Stack struct {
 	UserID           *uuid.UUID
 	Created, Updated Time
 	Components       []*Component
+}
+
+// localRegistry is a container registry URI on this machine.
+var localRegistry = regexp.MustCompile(`^localhost:[0-9]{4,5}$`)
+
+// ComponentIsLocal says whether a component runs on the client's machine,
+// as the reference's flavor configuration classes say for the flavors it
+// ships: the local and local Docker flavors, the Docker deployer, a
+// container registry on localhost, and Kubernetes components set to
+// `local`. (The reference asks each flavor's Python class; zengo knows
+// these rules.)
+func ComponentIsLocal(typ, flavor string, config json.RawMessage) bool {
+	var c struct {
+		URI   string `json:"uri"`
+		Local bool   `json:"local"`
+	}
+	json.Unmarshal(config, &c)
+	switch {
+	case flavor == "local", flavor == "local_docker":
+		return true
+	case typ == "deployer" && flavor == "docker":
+		return true
+	case typ == "container_registry":
+		return localRegistry.MatchString(c.URI)
+	case flavor == "kubernetes":
+		return c.Local
+	}
+	return false
 }
