@@ -6,14 +6,25 @@ VENV    ?= .venv
 BIN     := bin/zengo
 PYTEST  := $(VENV)/bin/python -m pytest
 
-.PHONY: build run test lint test-go test-compat compat-report venv clean
+.PHONY: build run dashboard test lint test-go test-compat compat-report venv clean
+
+# The zenml release whose API zengo serves (pinned in one place).
+ZENML_VERSION := $(shell sed -n 's/^zenml\[server\]==//p' tests/compat/requirements.txt)
 
 build:
 	$(GO) build -o $(BIN) ./cmd/zengo
 
-# Start the server on the embedded SQLite database (data in ~/.local/share/zengo).
-run: build
+# Start the server on the embedded SQLite database (data in ~/.local/share/zengo),
+# with the dashboard.
+run: build dashboard
 	./$(BIN) serve
+
+# The ZenML dashboard: ZenML's own build, taken once from the pinned zenml
+# wheel (downloaded with pip) into zengo's data directory.
+dashboard: build
+	@./$(BIN) dashboard check >/dev/null 2>&1 || { tmp=$$(mktemp -d) && \
+	  $(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d $$tmp "zenml==$(ZENML_VERSION)" && \
+	  ./$(BIN) dashboard install $$tmp/zenml-$(ZENML_VERSION)-*.whl; status=$$?; rm -rf $$tmp; exit $$status; }
 
 # The Python virtualenv with the pinned zenml client (tests/compat/requirements.txt).
 venv: $(VENV)/.installed

@@ -311,7 +311,7 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	}
 	variable := regexp.MustCompile(`"((?:ZENGO|ZENML)_[A-Z0-9_]+)"`)
 	var named []string
-	for _, file := range []string{"config.go", "serve.go", "limits.go"} {
+	for _, file := range []string{"config.go", "serve.go", "limits.go", "dashboard.go"} {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

@@ -29,6 +29,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	serverURL := s.add("server-url", "ZENML_SERVER_SERVER_URL", "", "public URL of the server, reported by /api/v1/info")
 	dashboardURL := s.add("dashboard-url", "ZENML_SERVER_DASHBOARD_URL", "", "dashboard URL, reported by /api/v1/info")
 	deployment := s.add("deployment-type", "ZENML_SERVER_DEPLOYMENT_TYPE", "other", "deployment type reported by /api/v1/info")
+	dashboardFiles := addDashboardSetting(s)
 	cookie := s.add("auth-cookie-name", "ZENML_SERVER_AUTH_COOKIE_NAME", "", "auth cookie name (empty: zenml-server-<server id>)")
 	logFormat := s.add("log-format", "ZENGO_LOG_FORMAT", "text", "log format: text or json")
 	logLevel := s.add("log-level", "ZENGO_LOG_LEVEL", "info", "log level: debug, info, warn, error")
@@ -45,6 +46,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg := api.Config{
 		JWTSecret: *jwtSecret, ServerURL: *serverURL, DashboardURL: *dashboardURL,
 		DeploymentType: *deployment, AuthCookieName: *cookie, DefaultProjectName: *projectName,
+		DashboardDir: dashboardDir(*dashboardFiles, *ss.dataDir),
 	}
 	if *expire != "" {
 		if cfg.TokenExpireMinutes, err = strconv.Atoi(*expire); err != nil || cfg.TokenExpireMinutes < 0 {

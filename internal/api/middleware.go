@@ -163,8 +163,11 @@ var securityHeaders = map[string]string{
 	"Referrer-Policy":           "no-referrer-when-downgrade",
 	"X-Content-Type-Options":    "nosniff",
 	"X-Frame-Options":           "SAMEORIGIN",
-	"Content-Security-Policy":   "default-src 'none'; connect-src 'self' *; img-src 'self' data: *; style-src 'self' 'unsafe-inline'; base-uri 'self'; form-action 'self'; font-src 'self'",
-	"Permissions-Policy":        "accelerometer=(), autoplay=(), camera=(), encrypted-media=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), sync-xhr=(), usb=()",
+	// The dashboard's policy: its scripts, and the widgets it embeds.
+	"Content-Security-Policy": "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval' https://widgets-v3.featureos.app https://static.reo.dev; " +
+		"connect-src 'self' *; img-src 'self' data: *; style-src 'self' 'unsafe-inline'; base-uri 'self'; form-action 'self'; font-src 'self';" +
+		"frame-src https://zenml.hellonext.co https://sdkdocs.zenml.io https://widgets-v3.hellonext.co https://widgets-v3.featureos.app https://zenml.portal.trainn.co",
+	"Permissions-Policy": "accelerometer=(), autoplay=(), camera=(), encrypted-media=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), sync-xhr=(), usb=()",
 }
 
 func withSecurityHeaders(next http.Handler) http.Handler {

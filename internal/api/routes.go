@@ -218,13 +218,13 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/curated_visualizations/{visualization_id}", s.updateCurated)
 	authed("DELETE /api/v1/curated_visualizations/{visualization_id}", s.deleteCurated())
 
-	return withRouteErrors(mux)
+	return s.withRouteErrors(mux)
 }
 
 // withRouteErrors answers unknown paths and wrong methods as the reference
 // does ({"detail": "Not Found"} / {"detail": "Method Not Allowed"}) instead
 // of the mux's plain text.
-func withRouteErrors(mux *http.ServeMux) http.Handler {
+func (s *Server) withRouteErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodHead && r.URL.Path != "/health" && r.URL.Path != "/ready" {
 			// The reference's routes take no HEAD.
@@ -241,7 +241,7 @@ func withRouteErrors(mux *http.ServeMux) http.Handler {
 		switch {
 		case r.Method == http.MethodGet && (r.URL.Path == "/api" || !strings.HasPrefix(r.URL.Path, "/api/")):
 			// The reference serves its dashboard on every other path.
-			serveNoDashboard(w)
+			s.dashboard.serve(w, r)
 		case r.Method == http.MethodGet:
 			// The reference catches every other GET under /api, so a GET
 			// never learns that another method exists.
@@ -271,11 +271,3 @@ type statusProbe struct {
 func (p *statusProbe) Header() http.Header         { return p.header }
 func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *statusProbe) WriteHeader(code int)        { p.status = code }
-
-// serveNoDashboard answers the paths where the reference serves its web
-// dashboard. zengo has none; the page says where the API is.
-func serveNoDashboard(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte("<!doctype html><title>zengo</title><p>zengo serves the ZenML API under <a href=\"/api/v1/info\">/api/v1</a>; it has no dashboard.</p>\n"))
-}

@@ -44,6 +44,9 @@ type Config struct {
 	// BodyBytesInFlight bounds the bytes of all request bodies being read
 	// or held at once; a request waits while they are spent.
 	BodyBytesInFlight int64
+	// DashboardDir holds a build of the ZenML dashboard to serve (none
+	// when it has no index.html).
+	DashboardDir string
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -67,6 +70,7 @@ type Server struct {
 	handler  http.Handler
 	// bodyBudget holds BodyBytesInFlight.
 	bodyBudget *semaphore.Weighted
+	dashboard  *dashboard
 	// lastActivity is when this process last recorded user activity.
 	lastActivity atomic.Int64
 }
@@ -100,6 +104,9 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		s.secret = []byte(cfg.JWTSecret)
 	} else if s.secret, err = hex.DecodeString(storedSecret); err != nil {
 		return nil, fmt.Errorf("stored JWT secret: %w", err)
+	}
+	if s.dashboard, err = loadDashboard(cfg.DashboardDir); err != nil {
+		return nil, fmt.Errorf("dashboard files in %s: %w", cfg.DashboardDir, err)
 	}
 	if s.cfg.AuthCookieName == "" {
 		s.cfg.AuthCookieName = "zenml-server-" + s.serverID.String()
