@@ -31,6 +31,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	deployment := s.add("deployment-type", "ZENML_SERVER_DEPLOYMENT_TYPE", "other", "deployment type reported by /api/v1/info")
 	dashboardFiles := addDashboardSetting(s)
 	cookie := s.add("auth-cookie-name", "ZENML_SERVER_AUTH_COOKIE_NAME", "", "auth cookie name (empty: zenml-server-<server id>)")
+	ls := addLogSettings(s, getenv)
 	logFormat := s.add("log-format", "ZENGO_LOG_FORMAT", "text", "log format: text or json")
 	logLevel := s.add("log-level", "ZENGO_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	hs := addHTTPSettings(s)
@@ -52,6 +53,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if cfg.TokenExpireMinutes, err = strconv.Atoi(*expire); err != nil || cfg.TokenExpireMinutes < 0 {
 			return fmt.Errorf("ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES must be a non-negative integer, got %q", *expire)
 		}
+	}
+	if err := ls.apply(&cfg); err != nil {
+		return err
 	}
 	limits, err := hs.limits()
 	if err != nil {

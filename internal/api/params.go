@@ -38,10 +38,11 @@ func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// queryUUID reads an optional UUID query parameter.
+// queryUUID reads an optional UUID query parameter; given empty, it is
+// no UUID, as FastAPI sees it.
 func queryUUID(r *http.Request, name string) (*uuid.UUID, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
+	v, ok := lastQuery(r, name)
+	if !ok {
 		return nil, nil
 	}
 	id, err := uuid.Parse(v)
@@ -60,4 +61,13 @@ func forbidden(format string, args ...any) error {
 func uuidError(loc []string, v string) fieldError {
 	detail := uuidParseDetail(v)
 	return fieldError{typ: "uuid_parsing", loc: loc, msg: "Input should be a valid UUID, " + detail, input: v, ctx: "{'error': " + zen.PyRepr(detail) + "}"}
+}
+
+// lastQuery is a query parameter as FastAPI reads it: the last of repeats.
+func lastQuery(r *http.Request, name string) (string, bool) {
+	v, ok := r.URL.Query()[name]
+	if !ok || len(v) == 0 {
+		return "", false
+	}
+	return v[len(v)-1], true
 }

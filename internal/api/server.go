@@ -47,6 +47,14 @@ type Config struct {
 	// DashboardDir holds a build of the ZenML dashboard to serve (none
 	// when it has no index.html).
 	DashboardDir string
+	// AllowLocalFileAccess lets the log routes read files of local
+	// artifact stores (ZENML_SERVER_ALLOW_LOCAL_FILE_ACCESS).
+	AllowLocalFileAccess bool
+	// LocalStoresPath is the directory whose <component id> subdirectory
+	// is the root of a local artifact store without a configured path.
+	LocalStoresPath string
+	// LogsMaxEntries bounds the entries of one log read (default 50000).
+	LogsMaxEntries int
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -59,6 +67,9 @@ const (
 	DefaultMaxBodyBytes      = 64 << 20
 	DefaultBodyBytesInFlight = 256 << 20
 )
+
+// DefaultLogsMaxEntries is the reference's LOGS_MAX_ENTRIES_PER_REQUEST.
+const DefaultLogsMaxEntries = 50000
 
 // Server is the HTTP API.
 type Server struct {
@@ -91,6 +102,9 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	}
 	if cfg.BodyBytesInFlight < cfg.MaxBodyBytes {
 		cfg.BodyBytesInFlight = max(DefaultBodyBytesInFlight, cfg.MaxBodyBytes)
+	}
+	if cfg.LogsMaxEntries <= 0 {
+		cfg.LogsMaxEntries = DefaultLogsMaxEntries
 	}
 	if cfg.DeploymentType == "" {
 		cfg.DeploymentType = "other"

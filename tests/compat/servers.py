@@ -213,8 +213,11 @@ def start_zengo(password: str = ADMIN_PASSWORD, extra_env: Optional[dict] = None
     return Server("zengo", url, proc, workdir, log_path, password=password)
 
 
-def start_reference(password: str = ADMIN_PASSWORD, timeout: float = 120) -> Server:
-    """Start the reference ZenML server (uvicorn, SQLite) on a free port."""
+def start_reference(
+    password: str = ADMIN_PASSWORD, timeout: float = 120, extra_env: Optional[dict] = None
+) -> Server:
+    """Start the reference ZenML server (uvicorn, SQLite) on a free port;
+    extra_env adds to (or overrides) its environment."""
     workdir = tempfile.mkdtemp(prefix="zenml-ref-")
     log_path = os.path.join(workdir, "server.log")
     port = free_port()
@@ -230,6 +233,8 @@ def start_reference(password: str = ADMIN_PASSWORD, timeout: float = 120) -> Ser
             "ZENML_LOGGING_VERBOSITY": "WARNING",
         }
     )
+    if extra_env:
+        env.update(extra_env)
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [
