@@ -12,8 +12,13 @@ import (
 	"zengo/internal/store"
 )
 
-// version is zengo's own version; apiVersion the ZenML release it serves.
-var version = "0.1.0-dev"
+// version is zengo's own version and commit the revision it was built
+// from (both set by `make release`); apiVersion the ZenML release it
+// serves.
+var (
+	version = "0.1.0-dev"
+	commit  = ""
+)
 
 const apiVersion = "0.98.0"
 
