@@ -179,6 +179,14 @@ var Schedules = &Resource{Model: "ScheduleFilter", Fields: userScoped(
 	Field{Name: "interval_second", Type: Float}, Field{Name: "run_once_start_time", Type: Datetime}),
 	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
 
+// Services declares running and config too, but they never filter.
+var Services = &Resource{Model: "ServiceFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "name", Type: String}, Field{Name: "type", Type: String}, Field{Name: "flavor", Type: String},
+	Field{Name: "pipeline_name", Type: String}, Field{Name: "pipeline_step_name", Type: String},
+	Field{Name: "model_version_id", Type: UUID}, Field{Name: "pipeline_run_id", Type: UUID}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "running", "config"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -189,6 +197,7 @@ func init() {
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
+		Services: "ServiceSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

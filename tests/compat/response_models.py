@@ -152,6 +152,7 @@ ROUTES: List[Route] = [
     # pipelines and runs
     *_resource(f"{V1}/pipelines", zm.PipelineResponse),
     *_resource(f"{V1}/pipeline_snapshots", zm.PipelineSnapshotResponse),
+    Route("POST", f"{V1}/runs/statistics", zm.RunStatisticsResponse),  # before any runs/{id} pattern
     Route("POST", f"{V1}/runs", RUN_GET_OR_CREATE),
     Route("GET", f"{V1}/runs/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
@@ -160,6 +161,8 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/code_repositories", zm.Page[zm.CodeRepositoryResponse]),
     Route("GET", f"{V1}/workspaces/{{id}}/schedules", zm.Page[zm.ScheduleResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/schedules", zm.ScheduleResponse),
+    *_resource(f"{V1}/services", zm.ServiceResponse),
+    Route("POST", f"{V1}/workspaces/{{id}}/services", zm.ServiceResponse),
     Route("GET", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.Page[zm.PipelineBuildResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.PipelineBuildResponse),
     Route("POST", f"{V1}/pipeline_snapshots/prune", UNPARSED),
