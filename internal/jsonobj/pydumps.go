@@ -77,18 +77,39 @@ func (p *pyScanner) value(b *strings.Builder) error {
 	return errSyntax
 }
 
-func (p *pyScanner) object(b *strings.Builder) error {
-	p.pos++ // {
-	var keys []string
-	values := map[string]string{}
+// members reads the items of an object or array up to close, calling item
+// for each with the scanner at its first byte.
+func (p *pyScanner) members(close byte, item func() error) error {
+	p.pos++ // { or [
 	p.skipSpace()
-	if p.pos < len(p.in) && p.in[p.pos] == '}' {
+	if p.pos < len(p.in) && p.in[p.pos] == close {
 		p.pos++
-		b.WriteString("{}")
 		return nil
 	}
 	for {
 		p.skipSpace()
+		if err := item(); err != nil {
+			return err
+		}
+		p.skipSpace()
+		switch {
+		case p.pos >= len(p.in):
+			return errSyntax
+		case p.in[p.pos] == ',':
+			p.pos++
+		case p.in[p.pos] == close:
+			p.pos++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
+}
+
+func (p *pyScanner) object(b *strings.Builder) error {
+	var keys []string
+	values := map[string]string{}
+	err := p.members('}', func() error {
 		if p.pos >= len(p.in) || p.in[p.pos] != '"' {
 			return errSyntax
 		}
@@ -110,65 +131,34 @@ func (p *pyScanner) object(b *strings.Builder) error {
 			keys = append(keys, key)
 		}
 		values[key] = v.String()
-		p.skipSpace()
-		if p.pos >= len(p.in) {
-			return errSyntax
-		}
-		if p.in[p.pos] == ',' {
-			p.pos++
-			continue
-		}
-		if p.in[p.pos] != '}' {
-			return errSyntax
-		}
-		p.pos++
-		break
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	b.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(k)
-		b.WriteString(": ")
-		b.WriteString(values[k])
+		b.WriteString(k + ": " + values[k])
 	}
 	b.WriteByte('}')
 	return nil
 }
 
 func (p *pyScanner) array(b *strings.Builder) error {
-	p.pos++ // [
 	b.WriteByte('[')
-	p.skipSpace()
-	if p.pos < len(p.in) && p.in[p.pos] == ']' {
-		p.pos++
-		b.WriteByte(']')
-		return nil
-	}
-	for i := 0; ; i++ {
-		if i > 0 {
+	n := 0
+	err := p.members(']', func() error {
+		if n > 0 {
 			b.WriteString(", ")
 		}
-		p.skipSpace()
-		if err := p.value(b); err != nil {
-			return err
-		}
-		p.skipSpace()
-		if p.pos >= len(p.in) {
-			return errSyntax
-		}
-		if p.in[p.pos] == ',' {
-			p.pos++
-			continue
-		}
-		if p.in[p.pos] != ']' {
-			return errSyntax
-		}
-		p.pos++
-		b.WriteByte(']')
-		return nil
-	}
+		n++
+		return p.value(b)
+	})
+	b.WriteByte(']')
+	return err
 }
 
 // str reads a string literal and returns it re-encoded as Python writes

@@ -310,36 +310,34 @@ func (a *statsAggregator) metricValue(row *statsRow, m StatsMetric) (float64, bo
 // oldest first.
 func (a *statsAggregator) result() *RunStats {
 	groups := a.order
+	// Without a time grouping: ORDER BY run count DESC, the groupings ASC
+	// (NULLs first). With one: ORDER BY time DESC, the other groupings DESC
+	// (NULLs last).
 	timeAt := slices.IndexFunc(a.q.Groupings, func(g StatsGrouping) bool { return g.Type == "time" })
+	keyOrder := make([]int, 0, len(a.q.Groupings))
 	if timeAt >= 0 {
-		// ORDER BY time DESC, the other groupings DESC (NULLs last).
-		slices.SortFunc(groups, func(x, y *statsGroup) int {
-			if c := compareKeys(y.keys[timeAt], x.keys[timeAt]); c != 0 {
+		keyOrder = append(keyOrder, timeAt)
+	}
+	for i := range a.q.Groupings {
+		if i != timeAt {
+			keyOrder = append(keyOrder, i)
+		}
+	}
+	slices.SortFunc(groups, func(x, y *statsGroup) int {
+		if timeAt < 0 && x.runs != y.runs {
+			return y.runs - x.runs
+		}
+		for _, i := range keyOrder {
+			c := compareKeys(x.keys[i], y.keys[i])
+			if timeAt >= 0 {
+				c = -c
+			}
+			if c != 0 {
 				return c
 			}
-			for i := range x.keys {
-				if i != timeAt {
-					if c := compareKeys(y.keys[i], x.keys[i]); c != 0 {
-						return c
-					}
-				}
-			}
-			return 0
-		})
-	} else {
-		// ORDER BY run count DESC, the groupings ASC (NULLs first).
-		slices.SortFunc(groups, func(x, y *statsGroup) int {
-			if x.runs != y.runs {
-				return y.runs - x.runs
-			}
-			for i := range x.keys {
-				if c := compareKeys(x.keys[i], y.keys[i]); c != 0 {
-					return c
-				}
-			}
-			return 0
-		})
-	}
+		}
+		return 0
+	})
 	out := &RunStats{Groups: []RunStatsGroup{}}
 	if len(groups) > a.q.MaxGroups {
 		groups, out.Truncated = groups[:a.q.MaxGroups], true
