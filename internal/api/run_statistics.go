@@ -91,7 +91,11 @@ func (u taggedUnion) validateList(raw json.RawMessage, present bool, loc []strin
 	}
 	var items []json.RawMessage
 	if raw == nil || json.Unmarshal(raw, &items) != nil {
-		*errs = append(*errs, fieldError{typ: "list_type", loc: loc, msg: "Input should be a valid list", input: raw})
+		var input any
+		if raw != nil {
+			input = raw
+		}
+		*errs = append(*errs, fieldError{typ: "list_type", loc: loc, msg: "Input should be a valid list", input: input})
 		return nil, nil
 	}
 	for i, item := range items {
@@ -259,7 +263,7 @@ func statsFilter(req statsRequest, errs *[]fieldError) (*filter.List, error) {
 		return nil, nil
 	}
 	q := url.Values{}
-	inputs := map[string]any{}
+	inputs := map[string]any{"": req.Filter} // "": the whole filter
 	for _, k := range obj.Keys() {
 		raw, _ := obj.Get(k)
 		var v any
