@@ -334,6 +334,9 @@ type (
 	artifactSaveType     string
 	visualizationType    string
 	deploymentStatus     string
+	serviceState         string
+	statsTimeGranularity string
+	statsAggregation     string
 )
 
 // asString turns an enumeration (or a pointer to one) back into the plain
@@ -356,7 +359,17 @@ var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(visualizationType("")):    {"csv", "html", "image", "markdown", "json"},
 	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
 	reflect.TypeOf(deploymentStatus("")):     {"unknown", "pending", "running", "absent", "error"},
+	reflect.TypeOf(serviceState("")):         zen.ServiceStates,
+	reflect.TypeOf(statsTimeGranularity("")): {"hour", "day", "week", "month"},
+	reflect.TypeOf(statsAggregation("")):     {"avg", "sum", "min", "max"},
 }
+
+// jsonDict is a JSON object kept as the client wrote it (its key order is
+// part of what the reference answers); anything else is pydantic's
+// dict_type error. Null is no value, as for a pointer.
+type jsonDict json.RawMessage
+
+var jsonDictType = reflect.TypeOf(jsonDict(nil))
 
 // Present records the JSON keys a request carried (PUT bodies hold only
 // the fields the client set).
@@ -388,11 +401,15 @@ func validateObject(obj jsonObject, v reflect.Value, loc []string, errs *[]field
 				continue
 			}
 		}
-		val, _, ok := obj.member(name)
+		val, raw, ok := obj.member(name)
 		if !ok {
 			if r.required {
 				*errs = append(*errs, fieldError{typ: "missing", loc: floc, msg: "Field required", input: obj.echo()})
 			}
+			continue
+		}
+		if sf.Type == jsonDictType && raw != nil {
+			setDict(val, raw, v.Field(i), r, floc, errs)
 			continue
 		}
 		setValue(val, v.Field(i), r, floc, errs)
@@ -411,6 +428,12 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 	if f.Type() == rawMessageType {
 		b, _ := json.Marshal(val)
 		f.Set(reflect.ValueOf(json.RawMessage(b)))
+		return
+	}
+	if f.Type() == jsonDictType {
+		// A nested object was decoded already: its keys come back sorted.
+		b, _ := json.Marshal(val)
+		setDict(val, b, f, r, loc, errs)
 		return
 	}
 	if f.Kind() == reflect.Pointer {
@@ -574,6 +597,19 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 	default:
 		bad("unsupported", "unsupported field type")
 	}
+}
+
+// setDict keeps raw, a member's bytes, when it is an object. A required
+// dictionary takes no null.
+func setDict(val any, raw json.RawMessage, f reflect.Value, r rules, loc []string, errs *[]fieldError) {
+	if _, ok := val.(map[string]any); ok {
+		f.Set(reflect.ValueOf(jsonDict(raw)))
+		return
+	}
+	if val == nil && !r.required {
+		return
+	}
+	*errs = append(*errs, fieldError{typ: "dict_type", loc: loc, msg: "Input should be a valid dictionary", input: val})
 }
 
 // uuidParseDetail explains a malformed UUID in the words of the parser

@@ -620,6 +620,19 @@ func clientEnvironment(raw json.RawMessage, withPackages bool) json.RawMessage {
 	return o.JSON()
 }
 
+func runBodyOf(r *zen.Run) runBody {
+	return runBody{Created: r.Created, Updated: r.Updated, UserID: r.UserID, ProjectID: r.ProjectID, Status: r.Status,
+		InProgress: r.InProgress, StatusReason: r.StatusReason, Index: r.Index, PipelineID: r.PipelineID, ChildKey: r.ChildKey}
+}
+
+// bareRun renders a run nested in another resource: body only.
+func bareRun(r *zen.Run) *envelope {
+	if r == nil {
+		return nil
+	}
+	return &envelope{ID: r.ID, Name: named(r.Name), Body: runBodyOf(r)}
+}
+
 func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 	return runViewWith(r, hydrate, now, false)
 }
@@ -635,9 +648,7 @@ func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) env
 		mv := modelVersionBare(r.ModelVersion)
 		res.ModelVersion = &mv
 	}
-	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBody{Created: r.Created, Updated: r.Updated, UserID: r.UserID,
-		ProjectID: r.ProjectID, Status: r.Status, InProgress: r.InProgress, StatusReason: r.StatusReason, Index: r.Index,
-		PipelineID: r.PipelineID, ChildKey: r.ChildKey}}
+	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBodyOf(r)}
 	if hydrate {
 		m := runMetadata{Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
 			OrchestratorEnvironment: rawOr(r.OrchestratorEnvironment, "{}"), OrchestratorRunID: r.OrchestratorRunID,

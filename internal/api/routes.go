@@ -124,6 +124,8 @@ func (s *Server) routes() http.Handler {
 	authed("DELETE /api/v1/schedules/{schedule_id}", s.deleteSchedule)
 	listed("GET /api/v1/workspaces/{workspace}/schedules", s.listSchedules())
 	authed("POST /api/v1/workspaces/{workspace}/schedules", s.createSchedule)
+
+	// Run templates and deployments.
 	listed("GET /api/v1/run_templates", s.listRunTemplates())
 	authed("POST /api/v1/run_templates", s.createRunTemplate)
 	authed("GET /api/v1/run_templates/{template_id}", s.getRunTemplate())
@@ -136,8 +138,20 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/deployments/{deployment_id}", s.getDeployment())
 	authed("PUT /api/v1/deployments/{deployment_id}", s.updateDeployment())
 	authed("DELETE /api/v1/deployments/{deployment_id}", s.deleteDeployment())
+
+	// Services (only POST has the deprecated project-scoped alias).
+	listed("GET /api/v1/services", s.listServices())
+	authed("POST /api/v1/services", s.createService)
+	authed("GET /api/v1/services/{service_id}", s.getService())
+	authed("PUT /api/v1/services/{service_id}", s.updateService())
+	authed("DELETE /api/v1/services/{service_id}", s.deleteService())
+	authed("POST /api/v1/workspaces/{workspace}/services", s.createService)
+
+	// Runs (POST /runs/statistics is more specific than any /runs/{run_id}
+	// pattern, so the mux never mistakes it for a run id).
 	authed("POST /api/v1/runs", s.getOrCreateRun)
 	listed("GET /api/v1/runs", s.listRuns())
+	authed("POST /api/v1/runs/statistics", s.runStatistics)
 	authed("GET /api/v1/runs/{run_id}", s.getRun())
 	authed("PUT /api/v1/runs/{run_id}", s.updateRun)
 	authed("DELETE /api/v1/runs/{run_id}", s.deleteRun())

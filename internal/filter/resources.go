@@ -197,6 +197,14 @@ var Deployments = &Resource{Model: "DeploymentFilter", Fields: userScoped(tagsFi
 	SortKeys:   []string{"user", "tags", "snapshot", "pipeline"},
 	Unsortable: []string{"scope_user", "project"}}
 
+// Services declares running and config too, but they never filter.
+var Services = &Resource{Model: "ServiceFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "name", Type: String}, Field{Name: "type", Type: String}, Field{Name: "flavor", Type: String},
+	Field{Name: "pipeline_name", Type: String}, Field{Name: "pipeline_step_name", Type: String},
+	Field{Name: "model_version_id", Type: UUID}, Field{Name: "pipeline_run_id", Type: UUID}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "running", "config"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -208,6 +216,7 @@ func init() {
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
 		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema",
+		Services: "ServiceSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

@@ -49,34 +49,13 @@ type sortKey struct {
 // are always AND-ed (project, scope_user, ...); the request's conditions
 // are combined with its logical operator.
 func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []clause, selectCols string, scan func(*sql.Rows) error) (zen.PageInfo, error) {
-	var where conditions
-	for _, s := range scope {
-		where.add(s)
-	}
-	var userConds conditions
-	for _, c := range l.Conditions {
-		if spec.custom != nil {
-			if cl, ok := spec.custom(c); ok {
-				userConds.add(cl)
-				continue
-			}
-		}
-		col, ok := spec.columns[c.Field]
-		if !ok {
-			return zen.PageInfo{}, fmt.Errorf("list: field %q has no column", c.Field)
-		}
-		userConds.add(t.db.dialect.render(col, c))
-	}
-	op := "AND"
-	if l.Or {
-		op = "OR"
-	}
-	if len(userConds.parts) > 0 {
-		where.add(userConds.join(op))
+	where, err := t.db.dialect.where(spec, l, scope)
+	if err != nil {
+		return zen.PageInfo{}, err
 	}
 	whereSQL := ""
-	if len(where.parts) > 0 {
-		whereSQL = " WHERE " + strings.Join(where.parts, " AND ")
+	if where.sql != "" {
+		whereSQL = " WHERE " + where.sql
 	}
 
 	info := zen.PageInfo{Index: l.Page, MaxSize: l.Size}
@@ -132,6 +111,40 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 		}
 	}
 	return info, rows.Err()
+}
+
+// where renders a list's WHERE condition (without the keyword; empty when
+// there is none): scope AND-ed with the request's conditions, which are
+// combined with its logical operator. Lists and the aggregates over a
+// list's rows (run statistics) share it, so a filter means the same thing
+// in both.
+func (d *dialect) where(spec *listSpec, l *filter.List, scope []clause) (clause, error) {
+	var where conditions
+	for _, s := range scope {
+		where.add(s)
+	}
+	var userConds conditions
+	for _, c := range l.Conditions {
+		if spec.custom != nil {
+			if cl, ok := spec.custom(c); ok {
+				userConds.add(cl)
+				continue
+			}
+		}
+		col, ok := spec.columns[c.Field]
+		if !ok {
+			return clause{}, fmt.Errorf("list: field %q has no column", c.Field)
+		}
+		userConds.add(d.render(col, c))
+	}
+	op := "AND"
+	if l.Or {
+		op = "OR"
+	}
+	if len(userConds.parts) > 0 {
+		where.add(userConds.join(op))
+	}
+	return clause{strings.Join(where.parts, " AND "), where.args}, nil
 }
 
 // orderBy renders the sort with the id tie-breaker in the same direction,

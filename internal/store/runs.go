@@ -400,9 +400,21 @@ type RunScope struct {
 	ScopeUser *uuid.UUID
 }
 
+// clauses are the scope's conditions on runs aliased r.
+func (s RunScope) clauses() []clause {
+	return ProjectScope(s).clauses("r")
+}
+
 // ListRuns lists a project's runs.
 func (db *DB) ListRuns(ctx context.Context, l *filter.List, scope RunScope) (*zen.Page[*zen.Run], error) {
-	d := db.dialect
+	return listRows(ctx, db, db.dialect.runListSpec(), l, scope.clauses(), runSelect, func(r interface{ Scan(...any) error }) (*zen.Run, error) { return scanRun(r) }, func(ctx context.Context, tx *Tx, items []*zen.Run) error {
+		return tx.loadRunResources(ctx, items)
+	})
+}
+
+// runListSpec is the run list's language in SQL over pipeline_runs r: the
+// run list and the run statistics filter with it.
+func (d *dialect) runListSpec() *listSpec {
 	snapshotCond := func(c filter.Condition, col string) clause {
 		m := d.render(column{expr: "fs." + col, typ: filter.UUID}, c)
 		return clause{"EXISTS (SELECT 1 FROM pipeline_snapshots fs WHERE fs.id = r.snapshot_id AND " + m.sql + ")", m.args}
@@ -436,7 +448,7 @@ func (db *DB) ListRuns(ctx context.Context, l *filter.List, scope RunScope) (*ze
 		}
 		return clause{}, false
 	}
-	spec := &listSpec{from: "pipeline_runs r", alias: "r", columns: runFilterColumns,
+	return &listSpec{from: "pipeline_runs r", alias: "r", columns: runFilterColumns,
 		custom: d.userScopedCustom("r.user_id", d.tagsCustom("r.id", "pipeline_run", custom)),
 		sortKeys: map[string]sortKey{
 			"user":     userSortKey("r.user_id"),
@@ -444,11 +456,6 @@ func (db *DB) ListRuns(ctx context.Context, l *filter.List, scope RunScope) (*ze
 			"pipeline": {expr: "(SELECT sp.name FROM pipelines sp WHERE sp.id = r.pipeline_id)", nullable: true},
 			"stack":    {expr: "(SELECT sst.name FROM pipeline_snapshots ss JOIN stacks sst ON sst.id = ss.stack_id WHERE ss.id = r.snapshot_id)", nullable: true},
 		}}
-	where := []clause{{"r.project_id = ?", []any{hexID(scope.ProjectID)}}}
-	where = append(where, scopeUserClause("r.user_id", scope.ScopeUser)...)
-	return listRows(ctx, db, spec, l, where, runSelect, func(r interface{ Scan(...any) error }) (*zen.Run, error) { return scanRun(r) }, func(ctx context.Context, tx *Tx, items []*zen.Run) error {
-		return tx.loadRunResources(ctx, items)
-	})
 }
 
 // snapshotsByID loads bare snapshots by id.

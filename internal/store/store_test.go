@@ -114,7 +114,8 @@ func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 		f := newFixture(t, url)
 		for i := 0; i < 60; i++ {
 			p := f.pipeline(t, fmt.Sprintf("p%03d", i), "a", fmt.Sprintf("t%d", i%7))
-			f.run(t, f.snapshot(t, p), fmt.Sprintf("run-%d", i), zen.StatusRunning)
+			run := f.run(t, f.snapshot(t, p), fmt.Sprintf("run-%d", i), zen.StatusRunning)
+			f.service(t, fmt.Sprintf("s%d", i), fmt.Sprintf(`{"i": %d}`, i), run, nil)
 		}
 		count := func(query string) int64 {
 			before := f.db.Statements()
@@ -135,6 +136,30 @@ func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 		}
 		if a, b := runs(1), runs(1000); a != b {
 			t.Fatalf("run list statements: %d vs %d", a, b)
+		}
+		services := func(size int) int64 {
+			before := f.db.Statements()
+			if _, err := f.db.ListServices(context.Background(), mustList(t, filter.Services, fmt.Sprintf("size=%d&hydrate=true", size)), ProjectScope{ProjectID: f.project.ID}); err != nil {
+				t.Fatal(err)
+			}
+			return f.db.Statements() - before
+		}
+		if a, b := services(1), services(1000); a != b {
+			t.Fatalf("service list statements: %d vs %d", a, b)
+		}
+		// Run statistics read every run they aggregate in one statement.
+		everything := RunStatsQuery{MaxGroups: 1000, Groupings: []StatsGrouping{{Type: "tag"}, {Type: "stack"}, {Type: "time", Granularity: "week"},
+			{Type: "metadata", MetadataKey: "k"}}, Metrics: []StatsMetric{{Source: "duration", Aggregation: "avg"}, {Source: "step_count", Aggregation: "sum"},
+			{Source: "cached_step_count", Aggregation: "max"}, {Source: "output_artifact_count", Aggregation: "min"}, {Source: "metadata", MetadataKey: "m", Aggregation: "sum"}}}
+		stats := func(query string) int64 {
+			before := f.db.Statements()
+			if _, err := f.db.RunStatistics(context.Background(), mustList(t, filter.Runs, query), RunScope{ProjectID: f.project.ID}, everything); err != nil {
+				t.Fatal(err)
+			}
+			return f.db.Statements() - before
+		}
+		if a, b := stats("name=run-1"), stats("tags=a"); a != 1 || b != 1 {
+			t.Fatalf("run statistics statements: %d for one run, %d for 60", a, b)
 		}
 
 	})

@@ -47,3 +47,6 @@ type ModelVersion struct {
 	Tags        []*Tag
 	RunMetadata map[string]json.RawMessage
 }
+
+// ServiceStates are the states a service (and its admin state) can be in.
+var ServiceStates = []string{"inactive", "active", "pending_startup", "pending_shutdown", "error", "scaled_to_zero"}

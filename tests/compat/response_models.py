@@ -159,6 +159,7 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/workspaces/{{id}}/run_templates", zm.Page[zm.RunTemplateResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/run_templates", zm.RunTemplateResponse),
     *_resource(f"{V1}/deployments", zm.DeploymentResponse),
+    Route("POST", f"{V1}/runs/statistics", zm.RunStatisticsResponse),  # before any runs/{id} pattern
     Route("POST", f"{V1}/runs", RUN_GET_OR_CREATE),
     Route("GET", f"{V1}/runs/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
@@ -167,6 +168,8 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/code_repositories", zm.Page[zm.CodeRepositoryResponse]),
     Route("GET", f"{V1}/workspaces/{{id}}/schedules", zm.Page[zm.ScheduleResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/schedules", zm.ScheduleResponse),
+    *_resource(f"{V1}/services", zm.ServiceResponse),
+    Route("POST", f"{V1}/workspaces/{{id}}/services", zm.ServiceResponse),
     Route("GET", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.Page[zm.PipelineBuildResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/pipeline_builds", zm.PipelineBuildResponse),
     Route("POST", f"{V1}/pipeline_snapshots/prune", UNPARSED),
