@@ -5,7 +5,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"zengo/internal/api"
@@ -89,11 +88,11 @@ func (hs httpSettings) limits() (httpLimits, error) {
 // and files.
 func defaultMaxConns() int {
 	const want, reserve = 4096, 256
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > want+reserve {
+	limit, ok := openFileLimit()
+	if !ok || limit > want+reserve {
 		return want
 	}
-	return max(int(rl.Cur)-reserve, 16)
+	return max(int(limit)-reserve, 16)
 }
 
 // limitListener accepts at most n connections at a time; Accept waits for
