@@ -197,6 +197,12 @@ var Deployments = &Resource{Model: "DeploymentFilter", Fields: userScoped(tagsFi
 	SortKeys:   []string{"user", "tags", "snapshot", "pipeline"},
 	Unsortable: []string{"scope_user", "project"}}
 
+var Devices = &Resource{Model: "OAuthDeviceFilter", Fields: userScoped(
+	Field{Name: "expires", Type: Datetime}, Field{Name: "client_id", Type: UUID},
+	Field{Name: "status", Type: String}, Field{Name: "trusted_device", Type: Bool, Single: true},
+	Field{Name: "failed_auth_attempts", Type: Int}, Field{Name: "last_login", Type: Datetime}),
+	SortKeys: []string{"user"}, Unsortable: userScopedUnsortable}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -207,7 +213,7 @@ func init() {
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
-		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema",
+		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema", Devices: "OAuthDeviceSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema
