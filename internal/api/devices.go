@@ -247,43 +247,35 @@ type deviceVerification struct {
 // verifyDevice is PUT /api/v1/devices/{device_id}/verify: the signed-in
 // user approves a pending device with its user code, and owns it from
 // then on. Wrong codes count towards locking the device.
-func (s *Server) verifyDevice(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "device_id")
-	if err != nil {
-		return nil, err
-	}
-	var req deviceVerification
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	user := current(r).user
-	d, err := s.db.ChangeDevice(r.Context(), store.DeviceKey{ID: &id}, func(d *store.Device, now zen.Time) error {
-		switch {
-		case d.Status != store.DevicePending:
-			return zen.Errorf(zen.EInvalid, "Invalid request: device not pending verification.")
-		case deviceExpired(d, now):
-			return zen.Errorf(zen.EInvalid, "Invalid request: device verification expired.")
-		case d.UserID != nil && *d.UserID != user.ID:
-			return zen.Errorf(zen.EInvalid, "Invalid request: this device is associated with another user.")
-		case !auth.SecretMatches(d.UserCodeHash, req.UserCode):
-			if s.countFailedAttempt(d, now) {
-				return zen.Errorf(zen.EInvalid, "Invalid request: device locked due to too many failed authentication attempts.")
+func (s *Server) verifyDevice() handler {
+	return updateByID("device_id", func(r *http.Request, id uuid.UUID, req *deviceVerification) (*store.Device, error) {
+		user := current(r).user
+		d, err := s.db.ChangeDevice(r.Context(), store.DeviceKey{ID: &id}, func(d *store.Device, now zen.Time) error {
+			switch {
+			case d.Status != store.DevicePending:
+				return zen.Errorf(zen.EInvalid, "Invalid request: device not pending verification.")
+			case deviceExpired(d, now):
+				return zen.Errorf(zen.EInvalid, "Invalid request: device verification expired.")
+			case d.UserID != nil && *d.UserID != user.ID:
+				return zen.Errorf(zen.EInvalid, "Invalid request: this device is associated with another user.")
+			case !auth.SecretMatches(d.UserCodeHash, req.UserCode):
+				if s.countFailedAttempt(d, now) {
+					return zen.Errorf(zen.EInvalid, "Invalid request: device locked due to too many failed authentication attempts.")
+				}
+				return zen.Errorf(zen.EInvalid, "Invalid request: invalid user code.")
 			}
-			return zen.Errorf(zen.EInvalid, "Invalid request: invalid user code.")
+			// The expiry stays until the client has fetched its token, so
+			// that the device code cannot be tried for longer.
+			d.Status, d.UserID, d.FailedAuthAttempts, d.TrustedDevice, d.Updated = store.DeviceVerified, &user.ID, 0, req.TrustedDevice, now
+			return nil
+		})
+		if zen.IsNotFound(err) {
+			// The reference looks the device up by a client id it does
+			// not have.
+			return nil, zen.NotFound("Unable to get device with client ID None: No device with this client ID found.")
 		}
-		// The expiry stays until the client has fetched its token, so
-		// that the device code cannot be tried for longer.
-		d.Status, d.UserID, d.FailedAuthAttempts, d.TrustedDevice, d.Updated = store.DeviceVerified, &user.ID, 0, req.TrustedDevice, now
-		return nil
-	})
-	if zen.IsNotFound(err) {
-		// The reference looks the device up by a client id it does not have.
-		return nil, zen.NotFound("Unable to get device with client ID None: No device with this client ID found.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return deviceView(d, true), nil
+		return d, err
+	}, deviceView)
 }
 
 // deviceNotFound is the reference's answer for a device that exists but
@@ -296,26 +288,20 @@ func deviceNotFound(id uuid.UUID) error {
 // or a device nobody has approved yet when the request shows its user
 // code (the dashboard's approval page reads it so).
 func (s *Server) getDevice(r *http.Request) (any, error) {
-	id, err := pathUUID(r, "device_id")
-	if err != nil {
-		return nil, err
-	}
-	hydrate, err := hydrateParam(r, true)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.db.GetDevice(r.Context(), store.DeviceKey{ID: &id})
-	if err != nil {
-		return nil, err
-	}
-	userCode := r.URL.Query().Get("user_code")
-	switch {
-	case d.UserID == nil && userCode != "" && auth.SecretMatches(d.UserCodeHash, userCode):
-	case d.UserID != nil && *d.UserID == current(r).user.ID:
-	default:
-		return nil, deviceNotFound(id)
-	}
-	return deviceView(d, hydrate), nil
+	return getByID("device_id", func(ctx context.Context, id uuid.UUID) (*store.Device, error) {
+		d, err := s.db.GetDevice(ctx, store.DeviceKey{ID: &id})
+		if err != nil {
+			return nil, err
+		}
+		userCode := r.URL.Query().Get("user_code")
+		switch {
+		case d.UserID == nil && userCode != "" && auth.SecretMatches(d.UserCodeHash, userCode):
+		case d.UserID != nil && *d.UserID == principalIn(ctx).user.ID:
+		default:
+			return nil, deviceNotFound(id)
+		}
+		return d, nil
+	}, deviceView)(r)
 }
 
 // deviceUpdate is the reference's OAuthDeviceUpdate.

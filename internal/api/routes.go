@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	public("PUT /api/v1/users/{user_name_or_id}/activate", handler(s.activateUser))
 	public("PUT /api/v1/activate", handler(s.activateServer))
 	public("POST /api/v1/device_authorization", handler(s.deviceAuthorization))
+	public("GET /devices/verify", http.HandlerFunc(serveVerifyPage))
 
 	// Auth and server.
 	authed("GET /api/v1/api_token", s.apiToken)
@@ -60,7 +61,7 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/devices/{device_id}", s.getDevice)
 	authed("PUT /api/v1/devices/{device_id}", s.updateDevice())
 	authed("DELETE /api/v1/devices/{device_id}", s.deleteDevice())
-	authed("PUT /api/v1/devices/{device_id}/verify", s.verifyDevice)
+	authed("PUT /api/v1/devices/{device_id}/verify", s.verifyDevice())
 
 	// Projects.
 	listed("GET /api/v1/projects", s.listProjects())
