@@ -128,6 +128,7 @@ ROUTES: List[Route] = [
     Route("POST", f"{V1}/logout", UNPARSED),
     Route("GET", f"{V1}/api_token", StrictStr),
     Route("POST", f"{V1}/device_authorization", zm.OAuthDeviceAuthorizationResponse),
+    Route("GET", "/devices/verify", UNPARSED),  # an HTML page (the dashboard's on the reference)
     Route("PUT", f"{V1}/devices/{{id}}/verify", zm.OAuthDeviceResponse),
     *_resource(f"{V1}/devices", zm.OAuthDeviceResponse),
     # users and service accounts
