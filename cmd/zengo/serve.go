@@ -23,6 +23,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ss := addStoreSettings(s, getenv)
 	jwtSecret := s.add("jwt-secret", "ZENML_SERVER_JWT_SECRET_KEY", "", "JWT signing secret (empty: generated once and kept in the database)")
 	expire := s.add("jwt-expire-minutes", "ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES", "", "lifetime of login tokens in minutes (empty: they do not expire)")
+	deviceTimeout := s.add("device-auth-timeout", "ZENML_SERVER_DEVICE_AUTH_TIMEOUT", "300", "seconds a user has to approve a device login (zenml login)")
+	devicePolling := s.add("device-auth-polling-interval", "ZENML_SERVER_DEVICE_AUTH_POLLING_INTERVAL", "5", "seconds between a device's polls for its token")
+	deviceAttempts := s.add("max-failed-device-auth-attempts", "ZENML_SERVER_MAX_FAILED_DEVICE_AUTH_ATTEMPTS", "3", "wrong user or device codes that lock a device")
+	deviceExpire := s.add("device-expiration-minutes", "ZENML_SERVER_DEVICE_EXPIRATION_MINUTES", "", "lifetime of a device login and its token (empty: forever; only with --jwt-expire-minutes)")
+	trustedExpire := s.add("trusted-device-expiration-minutes", "ZENML_SERVER_TRUSTED_DEVICE_EXPIRATION_MINUTES", "", "the same for devices approved as trusted")
 	adminName := s.add("default-user-name", "ZENML_DEFAULT_USER_NAME", "default", "name of the admin user created on first start")
 	adminPassword := s.add("default-user-password", "ZENML_DEFAULT_USER_PASSWORD", "", "password of that admin user (empty only on a loopback address)")
 	projectName := s.add("default-project-name", "ZENML_DEFAULT_PROJECT_NAME", "default", "name of the project created on first start")
@@ -49,10 +54,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DeploymentType: *deployment, AuthCookieName: *cookie, DefaultProjectName: *projectName,
 		DashboardDir: dashboardDir(*dashboardFiles, *ss.dataDir),
 	}
-	if *expire != "" {
-		if cfg.TokenExpireMinutes, err = strconv.Atoi(*expire); err != nil || cfg.TokenExpireMinutes < 0 {
-			return fmt.Errorf("ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES must be a non-negative integer, got %q", *expire)
+	for _, n := range []struct {
+		dst        *int
+		value, env string
+		positive   bool
+	}{
+		{&cfg.TokenExpireMinutes, *expire, "ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES", false},
+		{&cfg.DeviceAuthTimeout, *deviceTimeout, "ZENML_SERVER_DEVICE_AUTH_TIMEOUT", true},
+		{&cfg.DeviceAuthPollingInterval, *devicePolling, "ZENML_SERVER_DEVICE_AUTH_POLLING_INTERVAL", true},
+		{&cfg.MaxFailedDeviceAuthAttempts, *deviceAttempts, "ZENML_SERVER_MAX_FAILED_DEVICE_AUTH_ATTEMPTS", true},
+		{&cfg.DeviceExpirationMinutes, *deviceExpire, "ZENML_SERVER_DEVICE_EXPIRATION_MINUTES", false},
+		{&cfg.TrustedDeviceExpirationMinutes, *trustedExpire, "ZENML_SERVER_TRUSTED_DEVICE_EXPIRATION_MINUTES", false},
+	} {
+		if n.value == "" {
+			continue
 		}
+		v, err := strconv.Atoi(n.value)
+		if err != nil || v < 0 || (n.positive && v == 0) {
+			kind := "a non-negative"
+			if n.positive {
+				kind = "a positive"
+			}
+			return fmt.Errorf("%s must be %s integer, got %q", n.env, kind, n.value)
+		}
+		*n.dst = v
 	}
 	if err := ls.apply(&cfg); err != nil {
 		return err

@@ -24,10 +24,14 @@ type principal struct {
 	keyGeneration int
 	// rawKey: the request sent the API key itself instead of a token.
 	rawKey bool
+	// device: the principal signed in with an OAuth2 device.
+	device *store.Device
 }
 
-func current(r *http.Request) *principal {
-	p, _ := r.Context().Value(principalKey).(*principal)
+func current(r *http.Request) *principal { return principalIn(r.Context()) }
+
+func principalIn(ctx context.Context) *principal {
+	p, _ := ctx.Value(principalKey).(*principal)
 	return p
 }
 
@@ -147,6 +151,11 @@ func (s *Server) authenticateToken(ctx context.Context, token, csrf string) (*pr
 		}
 		p.apiKeyID, p.keyGeneration = &keyID, claims.KeyGeneration
 	}
+	if claims.DeviceID != "" {
+		if p.device, err = s.checkDeviceToken(ctx, claims.DeviceID, user); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -211,24 +220,18 @@ type tokenResponse struct {
 	DeviceMetadata *string `json:"device_metadata"`
 }
 
-// login is POST /api/v1/login: the OAuth2 password grant and the API key
-// grant, with the reference's inference when grant_type is absent.
+// login is POST /api/v1/login: the OAuth2 password grant, the device code
+// grant and the API key grant, with the reference's inference when
+// grant_type is absent.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
 		writeJSON(w, http.StatusForbidden, plainDetail("File uploads are not allowed on this endpoint."))
 		return
 	}
-	form := map[string]string{}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
-		body, err := readBody(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		values, _ := url.ParseQuery(string(body))
-		for k, v := range values {
-			form[k] = v[0]
-		}
+	form, err := readForm(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	grant, hasGrant := form["grant_type"]
 	if !hasGrant || grant == "" {
@@ -244,7 +247,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var p *principal
-	var err error
 	switch grant {
 	case "password":
 		if form["username"] == "" {
@@ -263,15 +265,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, plainDetail("Invalid request: device code and client ID are required."))
 			return
 		}
-		clientID, err := uuid.Parse(form["client_id"])
-		if err != nil {
+		clientID, perr := uuid.Parse(form["client_id"])
+		if perr != nil {
 			writeJSON(w, http.StatusBadRequest, plainDetail("Invalid request: invalid client ID."))
 			return
 		}
-		// zengo has no device authorization: every device is unknown.
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_client",
-			"error_description": "Authentication error: error retrieving device with client ID " + clientID.String(), "error_uri": nil})
-		return
+		p, err = s.deviceLogin(r.Context(), clientID, form["device_code"])
 	case "zenml-external":
 		writeJSON(w, http.StatusBadRequest, plainDetail("Unsupported grant type: zenml-external."))
 		return
@@ -291,14 +290,29 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		claims.APIKeyID, claims.KeyGeneration = p.apiKeyID.String(), p.keyGeneration
 	}
 	resp := tokenResponse{TokenType: "bearer"}
-	sameSite, secure := s.sameSiteLogin(r)
+	// Browsers log in with passwords; API-key and device logins are for
+	// other clients and get no cookie, so no cross-site session either.
+	withCookie := p.apiKeyID == nil && p.device == nil
+	sameSite, secure := true, true
+	if withCookie {
+		sameSite, secure = s.sameSiteLogin(r)
+	}
 	if !sameSite {
 		session := uuid.New()
 		claims.SessionID = session.String()
 		csrf := auth.SignCSRF(session, s.secret)
 		resp.CSRFToken = &csrf
 	}
-	if s.cfg.TokenExpireMinutes > 0 {
+	switch {
+	case p.device != nil:
+		// A device's token ends with the device.
+		claims.DeviceID = p.device.ID.String()
+		if exp := p.device.Expires; exp != nil {
+			at := float64(exp.Std().Unix())
+			seconds := max(int(exp.Std().Sub(now).Seconds()), 0)
+			claims.ExpiresAt, resp.ExpiresIn = &at, &seconds
+		}
+	case s.cfg.TokenExpireMinutes > 0:
 		seconds := s.cfg.TokenExpireMinutes * 60
 		exp := float64(now.Add(time.Duration(seconds) * time.Second).Unix())
 		claims.ExpiresAt = &exp
@@ -310,8 +324,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.AccessToken = token
-	if p.apiKeyID == nil {
-		// Browsers log in with passwords; API-key logins get no cookie.
+	if withCookie {
 		cookie := &http.Cookie{Name: s.cfg.AuthCookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
 		if !sameSite && secure {
 			cookie.SameSite, cookie.Secure = http.SameSiteNoneMode, true
@@ -416,6 +429,10 @@ func (s *Server) apiToken(r *http.Request) (any, error) {
 	if p.apiKeyID != nil {
 		claims.APIKeyID, claims.KeyGeneration = p.apiKeyID.String(), p.keyGeneration
 	}
+	if p.device != nil {
+		// Tokens made from a device's token end with the device too.
+		claims.DeviceID = p.device.ID.String()
+	}
 	if id := scopes["pipeline_run_id"]; id != nil {
 		claims.PipelineRunID = id.String()
 	}
@@ -507,4 +524,23 @@ func hostOnly(hostport string) string {
 func isSameOrSubdomain(source, target string) bool {
 	target = strings.TrimPrefix(target, ".")
 	return strings.EqualFold(source, target) || strings.HasSuffix(strings.ToLower(source), "."+strings.ToLower(target))
+}
+
+// readForm reads an application/x-www-form-urlencoded body (any other body
+// has no form fields) as the reference's framework does: of repeated
+// fields the last counts.
+func readForm(r *http.Request) (map[string]string, error) {
+	form := map[string]string{}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		return form, nil
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	values, _ := url.ParseQuery(string(body))
+	for k, v := range values {
+		form[k] = v[len(v)-1]
+	}
+	return form, nil
 }

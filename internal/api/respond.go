@@ -44,6 +44,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var me *filter.ModelError
 	var be *bodyReadError
 	var pl *plainError
+	var oe *oauthError
 	switch {
 	case errors.As(err, &ze):
 		if ze.Code == zen.EUnauthorized {
@@ -52,6 +53,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, ze.Status(), detail(ze.ExceptionName(), ze.Message))
 	case errors.As(err, &pl):
 		writeJSON(w, pl.status, plainDetail(pl.detail))
+	case errors.As(err, &oe):
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": oe.code, "error_description": oe.description, "error_uri": nil})
 	case errors.As(err, &ve):
 		writeJSON(w, http.StatusUnprocessableEntity, []string{"ValueError", ve.Error()})
 	case errors.As(err, &pe):

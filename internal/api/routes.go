@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	public("GET /api/v1/logout", http.HandlerFunc(s.logout))
 	public("PUT /api/v1/users/{user_name_or_id}/activate", handler(s.activateUser))
 	public("PUT /api/v1/activate", handler(s.activateServer))
+	public("POST /api/v1/device_authorization", handler(s.deviceAuthorization))
 
 	// Auth and server.
 	authed("GET /api/v1/api_token", s.apiToken)
@@ -53,6 +54,13 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/service_accounts/{service_account_id}/api_keys/{key}", s.updateAPIKey)
 	authed("DELETE /api/v1/service_accounts/{service_account_id}/api_keys/{key}", s.deleteAPIKey)
 	authed("PUT /api/v1/service_accounts/{service_account_id}/api_keys/{key}/rotate", s.rotateAPIKey)
+
+	// Devices (OAuth2 device authorization; the grant is in /login).
+	listed("GET /api/v1/devices", s.listDevices())
+	authed("GET /api/v1/devices/{device_id}", s.getDevice)
+	authed("PUT /api/v1/devices/{device_id}", s.updateDevice())
+	authed("DELETE /api/v1/devices/{device_id}", s.deleteDevice())
+	authed("PUT /api/v1/devices/{device_id}/verify", s.verifyDevice())
 
 	// Projects.
 	listed("GET /api/v1/projects", s.listProjects())

@@ -35,6 +35,18 @@ type Config struct {
 	ServerURL               string
 	DashboardURL            string
 	DeploymentType          string
+
+	// DeviceAuthTimeout is how long a user has to approve a device login,
+	// in seconds; DeviceAuthPollingInterval how often the client asks.
+	DeviceAuthTimeout         int
+	DeviceAuthPollingInterval int
+	// MaxFailedDeviceAuthAttempts wrong codes lock a device.
+	MaxFailedDeviceAuthAttempts int
+	// DeviceExpirationMinutes and TrustedDeviceExpirationMinutes bound how
+	// long an approved device (and its token) lasts; 0 is forever. They
+	// apply only when TokenExpireMinutes is set, as on the reference.
+	DeviceExpirationMinutes        int
+	TrustedDeviceExpirationMinutes int
 	// AuthCookieName overrides the cookie name (default zenml-server-<id>).
 	AuthCookieName string
 	// DefaultProjectName is the project that cannot be deleted or renamed.
@@ -96,6 +108,15 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	}
 	if cfg.GenericTokenMaxLifetime == 0 {
 		cfg.GenericTokenMaxLifetime = 7 * 24 * time.Hour
+	}
+	if cfg.DeviceAuthTimeout == 0 {
+		cfg.DeviceAuthTimeout = DefaultDeviceAuthTimeout
+	}
+	if cfg.DeviceAuthPollingInterval == 0 {
+		cfg.DeviceAuthPollingInterval = DefaultDeviceAuthPollingInterval
+	}
+	if cfg.MaxFailedDeviceAuthAttempts == 0 {
+		cfg.MaxFailedDeviceAuthAttempts = DefaultMaxFailedDeviceAuthAttempts
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes

@@ -20,13 +20,13 @@ type Claims struct {
 	Audience      string   `json:"aud"`
 	IssuedAt      float64  `json:"iat"`
 	ExpiresAt     *float64 `json:"exp,omitempty"`
+	DeviceID      string   `json:"device_id,omitempty"`
 	APIKeyID      string   `json:"api_key_id,omitempty"`
 	KeyGeneration int      `json:"key_gen,omitempty"`
 	PipelineRunID string   `json:"pipeline_run_id,omitempty"`
 	ScheduleID    string   `json:"schedule_id,omitempty"`
 	DeploymentID  string   `json:"deployment_id,omitempty"`
 	SessionID     string   `json:"session_id,omitempty"`
-	DeviceID      string   `json:"device_id,omitempty"`
 }
 
 // Leeway is how far past its expiry a token is still accepted, as on the

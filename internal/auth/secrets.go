@@ -39,10 +39,13 @@ func bcryptInput(password string) []byte {
 // APIKeyPrefix starts every encoded API key.
 const APIKeyPrefix = "ZENKEY_"
 
-// NewSecret returns a random secret as 64 hex characters (API keys and
-// activation tokens).
-func NewSecret() string {
-	b := make([]byte, 32)
+// NewSecret returns a random secret as 64 hex characters (API keys,
+// activation tokens, device codes).
+func NewSecret() string { return RandomHex(32) }
+
+// RandomHex returns n random bytes as hex (the reference's token_hex).
+func RandomHex(n int) string {
+	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic(err) // the system's randomness source failed
 	}

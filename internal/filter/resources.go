@@ -205,6 +205,12 @@ var Services = &Resource{Model: "ServiceFilter", Fields: userScoped(
 	Field{Name: "model_version_id", Type: UUID}, Field{Name: "pipeline_run_id", Type: UUID}),
 	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "running", "config"}}
 
+var Devices = &Resource{Model: "OAuthDeviceFilter", Fields: userScoped(
+	Field{Name: "expires", Type: Datetime}, Field{Name: "client_id", Type: UUID},
+	Field{Name: "status", Type: String}, Field{Name: "trusted_device", Type: Bool, Single: true},
+	Field{Name: "failed_auth_attempts", Type: Int}, Field{Name: "last_login", Type: Datetime}),
+	SortKeys: []string{"user"}, Unsortable: userScopedUnsortable}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -215,7 +221,7 @@ func init() {
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
-		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema",
+		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema", Devices: "OAuthDeviceSchema",
 		Services: "ServiceSchema",
 	} {
 		for i := range r.Fields {

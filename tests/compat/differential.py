@@ -25,6 +25,7 @@ Scenario file format
             auth: admin       # admin (default) | none | {bearer: T} | {header: H} | {cookie: T}
             status: 200       # optional: what the reference must answer (guards the script)
             capture: {u1: body.id}          # named values for later ${u1}
+                                            # ("body.uri ~ id=([^&]+)": the regex's group 1 of the value)
             compare: true     # false: send, capture, but do not compare
             ignore: [body.x]  # paths whose values are nondeterministic on the reference itself
             compare_headers: [x-request-id] # extra response headers to compare
@@ -55,6 +56,9 @@ placeholders mean "the same value at the same position":
 * timestamps (naive ISO, the reference's format)  -> ``<ts>``
 * ``request_id`` of the 500 fallback body         -> ``<request-id:N>``
 * ``csrf_token`` of a cross-site login            -> ``<csrf:N>``
+* ``user_code`` of a device authorization (32 hex; also as the
+  ``user_code=`` parameter of its verification URL) -> ``<user-code:N>``
+  (its ``device_code`` is a 64-hex value)
 
 Timestamps keep only their format: the reference reads the clock separately
 for each field (``created`` and ``updated`` of a new row differ by a few
@@ -281,6 +285,16 @@ def get_path(obj: Any, path: str) -> Any:
     return cur
 
 
+def capture_value(record: dict, spec: str) -> Any:
+    """The value a capture names: a path, optionally followed by
+    ``~ regex`` to take the regex's first group out of the (text) value."""
+    path, sep, rx = spec.partition(" ~ ")
+    value = get_path(record, path.strip())
+    if sep:
+        value = re.search(rx.strip(), str(value)).group(1)
+    return value
+
+
 def join_path(base: str, key: Any) -> str:
     if isinstance(key, int):
         return f"{base}[{key}]"
@@ -294,6 +308,8 @@ UUID_RX = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 JWT_RX = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 APIKEY_RX = re.compile(r"ZENKEY_[A-Za-z0-9+/=_-]+")
 HEX64_RX = re.compile(r"^[0-9a-f]{64}$")
+USER_CODE_RX = re.compile(r"^[0-9a-f]{32}$")
+USER_CODE_PARAM_RX = re.compile(r"(user_code=)([0-9a-f]{32})(?![0-9a-f])")
 TS_RX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 COOKIE_DATE_RX = re.compile(r"(expires=)[^;]+", re.IGNORECASE)
 # The reference's validation texts end with the wrapper's source location.
@@ -357,6 +373,7 @@ class Normalizer:
             s = INPUT_VALUE_RX.sub("input_value=<input>, input_type=", s)
         s = JWT_RX.sub(lambda m: self._ph("jwt", m.group(0), " claims=" + _jwt_claims(m.group(0))), s)
         s = APIKEY_RX.sub(lambda m: self._ph("apikey", m.group(0)), s)
+        s = USER_CODE_PARAM_RX.sub(lambda m: m.group(1) + self._ph("user-code", m.group(2)), s)
         s = UUID_RX.sub(lambda m: self._ph("id", m.group(0)), s)
         return s
 
@@ -376,6 +393,9 @@ class Normalizer:
                 elif k == "csrf_token" and isinstance(v[k], str):
                     # signed random session id of a cross-site login
                     normalised[k] = self._ph("csrf", v[k])
+                elif k == "user_code" and isinstance(v[k], str) and USER_CODE_RX.match(v[k]):
+                    # random user code of a device authorization
+                    normalised[k] = self._ph("user-code", v[k])
                 else:
                     normalised[k] = self.value(v[k])
             self._mask_random_color(v, normalised)
@@ -807,8 +827,8 @@ def run_scenario(
                 st.steps[step["name"]] = resp.record()
             for var, p in (step.get("capture") or {}).items():
                 try:
-                    st.vars[var] = get_path(resp.record(), p)
-                except (KeyError, IndexError, TypeError):
+                    st.vars[var] = capture_value(resp.record(), p)
+                except (KeyError, IndexError, TypeError, AttributeError):
                     # A side that answered differently may lack the value; the
                     # difference is reported, later uses of it fail there.
                     st.vars[var] = f"<capture {var} missing on {st.side.name}>"

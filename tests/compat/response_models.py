@@ -127,6 +127,10 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/logout", UNPARSED),
     Route("POST", f"{V1}/logout", UNPARSED),
     Route("GET", f"{V1}/api_token", StrictStr),
+    Route("POST", f"{V1}/device_authorization", zm.OAuthDeviceAuthorizationResponse),
+    Route("GET", "/devices/verify", UNPARSED),  # the dashboard's approval page (HTML)
+    Route("PUT", f"{V1}/devices/{{id}}/verify", zm.OAuthDeviceResponse),
+    *_resource(f"{V1}/devices", zm.OAuthDeviceResponse),
     # users and service accounts
     Route("GET", f"{V1}/current-user", zm.UserResponse),
     Route("PUT", f"{V1}/current-user", zm.UserResponse),  # server

@@ -52,6 +52,12 @@ def venv_dir() -> Path:
     return REPO_ROOT / ".venv"
 
 
+def dashboard_dir() -> str:
+    """The dashboard build inside the pinned zenml package."""
+    found = sorted((venv_dir() / "lib").glob("python3*/site-packages/zenml/zen_server/dashboard"))
+    return str(found[0]) if found else ""
+
+
 def venv_bin(name: str) -> str:
     return str(venv_dir() / "bin" / name)
 
@@ -172,6 +178,8 @@ def start_zengo(password: str = ADMIN_PASSWORD, extra_env: Optional[dict] = None
     log_path = os.path.join(workdir, "zengo.log")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "ZENGO_"))}
     env["ZENML_DEFAULT_USER_PASSWORD"] = password
+    # The dashboard build of the pinned zenml, as the reference serves it.
+    env["ZENML_SERVER_DASHBOARD_FILES_PATH"] = dashboard_dir()
     if extra_env:
         env.update(extra_env)
     log = open(log_path, "w")
