@@ -25,6 +25,7 @@ Usage:
   zengo serve    [flags]   start the server
   zengo migrate  [flags]   bring the database schema up to date and exit
   zengo user     create|list|set-password [flags]   manage users in the store
+  zengo secrets  rotate-key --old-key K1 --new-key K2   re-encrypt every secret
   zengo version            print the version
 
 Run "zengo COMMAND --help" for a command's flags and environment variables.
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "user":
 		return userCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "secrets":
+		return secretsCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "zengo %s (ZenML API %s)\n", version, apiVersion)
 		return nil
