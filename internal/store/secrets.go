@@ -243,12 +243,9 @@ func (db *DB) CreateSecret(ctx context.Context, s Secret) (*Secret, error) {
 
 // GetSecret reads a secret the viewer may see, with its values.
 func (db *DB) GetSecret(ctx context.Context, id, viewer uuid.UUID) (*Secret, error) {
-	var out *Secret
-	err := db.read(ctx, func(tx *Tx) (err error) {
-		out, err = tx.getVisibleSecret(ctx, id, viewer, true)
-		return err
+	return readByID(ctx, db, id, func(tx *Tx, ctx context.Context, id uuid.UUID) (*Secret, error) {
+		return tx.getVisibleSecret(ctx, id, viewer, true)
 	})
-	return out, err
 }
 
 // SecretUpdate changes a secret's name, visibility or values. Values nil
