@@ -94,6 +94,8 @@ func lookup(getenv func(string) string, name string) (string, bool) {
 type storeSettings struct {
 	url, dataDir, maxConns, connectTimeout *string
 	sslCA, sslCert, sslKey, sslVerify      *string
+	// secretsKey is set by the commands that read secret values.
+	secretsKey *string
 }
 
 func addStoreSettings(s *settings, getenv func(string) string) storeSettings {
@@ -134,6 +136,9 @@ func (ss storeSettings) options() (store.Options, error) {
 	verify, err := parseBoolSetting("ZENML_STORE_SSL_VERIFY_SERVER_CERT", *ss.sslVerify)
 	if err != nil {
 		return opts, err
+	}
+	if ss.secretsKey != nil {
+		opts.SecretsKey = *ss.secretsKey
 	}
 	opts.TLS = store.TLSOptions{CA: *ss.sslCA, Cert: *ss.sslCert, Key: *ss.sslKey, VerifyServer: verify,
 		Enabled: *ss.sslCA != "" || *ss.sslCert != "" || verify}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +27,8 @@ import (
 // test ends, through the same graceful path as SIGTERM.
 func startServer(t *testing.T, env map[string]string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
-	getenv := func(k string) string {
+	base, stop := serveUntilStopped(t, func(k string) string {
 		if v, ok := env[k]; ok {
 			return v
 		}
@@ -41,11 +41,25 @@ func startServer(t *testing.T, env map[string]string) string {
 			return "error"
 		}
 		return ""
-	}
+	}, testLog())
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("server stopped with an error: %v", err)
+		}
+	})
+	return base
+}
+
+// serveUntilStopped runs `zengo serve` on port 0 with getenv, logging to
+// logW, and returns its base URL and the function that stops it (and
+// reports how serve ended).
+func serveUntilStopped(t *testing.T, getenv func(string) string, logW io.Writer) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	out, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, getenv, outW, testLog())
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, getenv, outW, logW)
 		outW.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -57,14 +71,13 @@ func startServer(t *testing.T, env map[string]string) string {
 	_, rest, _ := strings.Cut(line, "http://")
 	addr, _, _ := strings.Cut(rest, " ")
 	base := "http://" + addr
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server stopped with an error: %v", err)
-		}
-	})
 	waitHealthy(t, base)
-	return base
+	var once sync.Once
+	var stopErr error
+	return base, func() error {
+		once.Do(func() { cancel(); stopErr = <-done })
+		return stopErr
+	}
 }
 
 func waitHealthy(t *testing.T, base string) {

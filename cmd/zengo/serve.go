@@ -21,6 +21,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	s := newSettings("serve", stderr)
 	listen := s.add("listen", "ZENGO_LISTEN", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	ss := addStoreSettings(s, getenv)
+	ss.secretsKey = s.add("secrets-encryption-key", secretsKeyEnv, "", "key that encrypts secret values in the database (empty: stored unencrypted)")
 	jwtSecret := s.add("jwt-secret", "ZENML_SERVER_JWT_SECRET_KEY", "", "JWT signing secret (empty: generated once and kept in the database)")
 	expire := s.add("jwt-expire-minutes", "ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES", "", "lifetime of login tokens in minutes (empty: they do not expire)")
 	deviceTimeout := s.add("device-auth-timeout", "ZENML_SERVER_DEVICE_AUTH_TIMEOUT", "300", "seconds a user has to approve a device login (zenml login)")
@@ -104,6 +105,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer db.Close()
+	if *ss.secretsKey == "" {
+		log.Warn(secretsKeyEnv + " is not set: secret values are stored unencrypted in the database")
+	}
+	if err := db.CheckSecretsKey(ctx); err != nil {
+		return fmt.Errorf("%s: %w", secretsKeyEnv, err)
+	}
 	if err := initialise(ctx, db, *adminName, *adminPassword, *projectName, isLoopback(ln.Addr()), log); err != nil {
 		return err
 	}

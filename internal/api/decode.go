@@ -142,10 +142,29 @@ func decodeBody(r *http.Request, dst any) error {
 	if !isJSONContent(r) && len(body) > 0 {
 		// The reference reads only JSON bodies as JSON; anything else
 		// reaches its model as raw bytes.
-		return &validationError{errs: []fieldError{{typ: "model_attributes_type", loc: []string{"body"},
-			msg: "Input should be a valid dictionary or object to extract fields from", input: pyBytes(body)}}}
+		return redactIfSecret(dst, &validationError{errs: []fieldError{{typ: "model_attributes_type", loc: []string{"body"},
+			msg: "Input should be a valid dictionary or object to extract fields from", input: pyBytes(body)}}})
 	}
-	return decodeJSON(body, dst)
+	return redactIfSecret(dst, decodeJSON(body, dst))
+}
+
+// carriesSecrets marks a request whose validation errors must not echo its
+// input (the reference's do): it carries secret values, which reach no
+// error text and so no log.
+type carriesSecrets interface{ carriesSecrets() }
+
+// redacted stands for a request's input in the errors of such a request, as
+// pydantic shows a SecretStr.
+const redacted = "**********"
+
+func redactIfSecret(dst any, err error) error {
+	var ve *validationError
+	if _, secret := dst.(carriesSecrets); secret && errors.As(err, &ve) {
+		for i := range ve.errs {
+			ve.errs[i].input = redacted
+		}
+	}
+	return err
 }
 
 // isJSONContent reports whether a request's body is to be read as JSON:
@@ -324,6 +343,13 @@ func parseRules(tag string) rules {
 
 var presentType = reflect.TypeOf(Present(nil))
 
+// rawField is a request field that reads its own JSON, for the shapes the
+// generic conversions lose (an object whose key order matters); it reports
+// its errors at loc like any other field.
+type rawField interface {
+	decodeRaw(raw json.RawMessage, loc []string, errs *[]fieldError)
+}
+
 // Enumerations: a request field of one of these string types takes only
 // the listed values (pydantic's "enum" error otherwise), wherever it sits.
 type (
@@ -406,6 +432,13 @@ func validateObject(obj jsonObject, v reflect.Value, loc []string, errs *[]field
 			if r.required {
 				*errs = append(*errs, fieldError{typ: "missing", loc: floc, msg: "Field required", input: obj.echo()})
 			}
+			continue
+		}
+		if rf, isRaw := v.Field(i).Addr().Interface().(rawField); isRaw {
+			if raw == nil {
+				raw, _ = json.Marshal(val)
+			}
+			rf.decodeRaw(raw, floc, errs)
 			continue
 		}
 		if sf.Type == jsonDictType && raw != nil {

@@ -234,6 +234,17 @@ func (s *Server) routes() http.Handler {
 	listed("GET /api/v1/model_version_pipeline_runs", s.listLinks(true))
 	authed("POST /api/v1/model_version_pipeline_runs", s.linkRun)
 
+	// Secrets (and the deprecated project-scoped create the dashboard used),
+	// and the backup operations of a secrets store zengo does not have.
+	listed("GET /api/v1/secrets", s.listSecrets())
+	authed("POST /api/v1/secrets", s.createSecret)
+	authed("GET /api/v1/secrets/{secret_id}", s.getSecret())
+	authed("PUT /api/v1/secrets/{secret_id}", s.updateSecret())
+	authed("DELETE /api/v1/secrets/{secret_id}", s.deleteSecret())
+	authed("POST /api/v1/workspaces/{workspace}/secrets", s.createSecret)
+	authed("PUT /api/v1/secrets_operations/backup", secretsOperation("backup", true))
+	authed("PUT /api/v1/secrets_operations/restore", secretsOperation("restore", false))
+
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)
 	authed("GET /api/v1/curated_visualizations/{visualization_id}", s.getCurated())

@@ -179,6 +179,12 @@ var Schedules = &Resource{Model: "ScheduleFilter", Fields: userScoped(
 	Field{Name: "interval_second", Type: Float}, Field{Name: "run_once_start_time", Type: Datetime}),
 	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
 
+// Secrets: private is a plain query parameter; the values are a field of
+// the filter model that neither filters nor sorts.
+var Secrets = &Resource{Model: "SecretFilter", Fields: userScoped(
+	Field{Name: "name", Type: String}, Field{Name: "private", Type: PlainBool}),
+	SortKeys: []string{"user"}, Unsortable: append([]string{"values"}, userScopedUnsortable...)}
+
 var RunTemplates = &Resource{Model: "RunTemplateFilter", Fields: userScoped(tagsField,
 	Field{Name: "project", Type: String, Scope: true},
 	Field{Name: "name", Type: String}, Field{Name: "hidden", Type: PlainBool},
@@ -222,7 +228,7 @@ func init() {
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
 		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema", Devices: "OAuthDeviceSchema",
-		Services: "ServiceSchema",
+		Services: "ServiceSchema", Secrets: "SecretSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

@@ -19,6 +19,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"zengo/internal/secretbox"
 	"zengo/internal/zen"
 )
 
@@ -40,6 +41,9 @@ type DB struct {
 	// stop ends the SQLite statistics upkeep.
 	stop     chan struct{}
 	stopOnce sync.Once
+
+	// secrets seals and opens secret values.
+	secrets *secretbox.Box
 }
 
 // Options tune how a store is opened.
@@ -51,6 +55,9 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// TLS settings for server engines (ZenML's ZENML_STORE_SSL_* names).
 	TLS TLSOptions
+	// SecretsKey encrypts secret values (ZENML_SECRETS_STORE_ENCRYPTION_KEY);
+	// empty stores them unencrypted, as the reference does.
+	SecretsKey string
 }
 
 // Open opens the database named by url ("sqlite:///abs/path.db", or a bare
@@ -104,6 +111,15 @@ func (db *DB) keepStatistics(ctx context.Context) {
 func OpenNoMigrate(rawURL string, opts Options) (*DB, error) { return open(rawURL, opts) }
 
 func open(rawURL string, opts Options) (*DB, error) {
+	db, err := openEngine(rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	db.secrets = secretbox.New(opts.SecretsKey)
+	return db, nil
+}
+
+func openEngine(rawURL string, opts Options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"), strings.HasPrefix(rawURL, "postgresql+"):
 		return openPostgres(rawURL, opts)
