@@ -189,9 +189,6 @@ func bodyEcho(r *http.Request) any {
 	return json.RawMessage(bytes.TrimSpace(b))
 }
 
-// pyBytes is a body shown as Python bytes in error entries.
-type pyBytes []byte
-
 // jsonSyntaxCheck answers a malformed JSON body as FastAPI does, before
 // authentication: the reference parses bodies first. The check is linear in
 // the body's size and the body is read once; the handler reuses it.
@@ -363,6 +360,7 @@ type (
 	serviceState         string
 	statsTimeGranularity string
 	statsAggregation     string
+	componentType        string
 )
 
 // asString turns an enumeration (or a pointer to one) back into the plain
@@ -383,6 +381,7 @@ var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(artifactType("")):         {"DataAnalysisArtifact", "DataArtifact", "ModelArtifact", "SchemaArtifact", "ServiceArtifact", "StatisticsArtifact", "BaseArtifact"},
 	reflect.TypeOf(artifactSaveType("")):     {"step_output", "manual", "preexisting", "external"},
 	reflect.TypeOf(visualizationType("")):    {"csv", "html", "image", "markdown", "json"},
+	reflect.TypeOf(componentType("")):        componentTypeNames,
 	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
 	reflect.TypeOf(deploymentStatus("")):     {"unknown", "pending", "running", "absent", "error"},
 	reflect.TypeOf(serviceState("")):         zen.ServiceStates,
@@ -668,162 +667,12 @@ func uuidParseDetail(s string) string {
 	return "invalid length"
 }
 
-// maxEchoedInput bounds, in bytes, how much of an offending value an error
-// entry repeats. The reference echoes a value whole, however large; zengo
-// cuts it there and ends it with "...", as pydantic's own messages do.
-const maxEchoedInput = 4096
+// pyValue renders a decoded JSON value as Python's repr would (see
+// zen.PyValue).
+func pyValue(v any) string { return zen.PyValue(v) }
 
-// pyValue renders a decoded JSON value as Python's repr would, cut at
-// maxEchoedInput.
-func pyValue(v any) string {
-	var b strings.Builder
-	w := &pyWriter{b: &b, left: maxEchoedInput}
-	w.value(v)
-	if w.cut {
-		b.WriteString("...")
-	}
-	return b.String()
-}
-
-// pyWriter writes a repr into b until left bytes are spent.
-type pyWriter struct {
-	b    *strings.Builder
-	left int
-	cut  bool
-}
-
-func (w *pyWriter) write(s string) {
-	if w.cut {
-		return
-	}
-	if len(s) > w.left {
-		s = s[:runeStart(s, w.left)]
-		w.cut = true
-	}
-	w.b.WriteString(s)
-	w.left -= len(s)
-}
-
-// runeStart is the largest index <= n that starts a rune of s.
-func runeStart(s string, n int) int {
-	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return n
-}
-
-func (w *pyWriter) value(v any) {
-	if w.cut {
-		return
-	}
-	switch x := v.(type) {
-	case nil:
-		w.write("None")
-	case bool:
-		if x {
-			w.write("True")
-		} else {
-			w.write("False")
-		}
-	case string:
-		if len(x) > w.left {
-			// Only the head can be shown: quote no more than that.
-			x = x[:runeStart(x, w.left)]
-			defer func() { w.cut = true }()
-		}
-		w.write(zen.PyRepr(x))
-	case json.Number:
-		w.write(x.String())
-	case json.RawMessage:
-		w.raw(x)
-	case pyBytes:
-		head := string(x)
-		if len(head) > w.left {
-			head = head[:runeStart(head, w.left)]
-			defer func() { w.cut = true }()
-		}
-		w.write("b" + zen.PyRepr(head))
-	case []any:
-		w.write("[")
-		for i, e := range x {
-			if i > 0 {
-				w.write(", ")
-			}
-			if w.value(e); w.cut {
-				return
-			}
-		}
-		w.write("]")
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		w.write("{")
-		for i, k := range keys {
-			if i > 0 {
-				w.write(", ")
-			}
-			w.value(k)
-			w.write(": ")
-			if w.value(x[k]); w.cut {
-				return
-			}
-		}
-		w.write("}")
-	default:
-		w.write(fmt.Sprint(v))
-	}
-}
-
-// raw writes JSON text as Python's repr of its decoded value, token by
-// token, so that no more of it is decoded than is shown. Objects keep the
-// client's key order, as Python's dicts do.
-func (w *pyWriter) raw(b []byte) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	type frame struct {
-		object bool
-		n      int // tokens written inside
-	}
-	var stack []*frame
-	sep := func() {
-		if len(stack) == 0 {
-			return
-		}
-		f := stack[len(stack)-1]
-		switch {
-		case f.object && f.n%2 == 1:
-			w.write(": ")
-		case f.n > 0:
-			w.write(", ")
-		}
-		f.n++
-	}
-	for !w.cut {
-		tok, err := dec.Token()
-		if err != nil {
-			return
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				sep()
-				w.write(t.String())
-				stack = append(stack, &frame{object: t == '{'})
-			default:
-				w.write(t.String())
-				stack = stack[:len(stack)-1]
-			}
-		case float64: // not produced with UseNumber
-		default:
-			sep()
-			w.value(t)
-		}
-	}
-}
+// pyBytes is a body shown as Python bytes in error entries.
+type pyBytes = zen.PyBytes
 
 // batchWrapper is how a list body is wrapped to be decoded as an object.
 var batchWrapper = []byte(`{"items":`)

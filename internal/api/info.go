@@ -144,13 +144,6 @@ func (s *Server) statistics(r *http.Request) (any, error) {
 	}{st[0], st[1], st[2]}, nil
 }
 
-// componentTypes lists the stack component types, in the reference's order.
-func (s *Server) componentTypes(r *http.Request) (any, error) {
-	return []string{"alerter", "annotator", "artifact_store", "container_registry", "data_validator", "experiment_tracker",
-		"feature_store", "image_builder", "log_store", "model_deployer", "orchestrator", "step_operator", "model_registry",
-		"deployer", "sandbox"}, nil
-}
-
 // onboardingState lists the onboarding steps the server has seen.
 func (s *Server) onboardingState(r *http.Request) (any, error) {
 	return s.db.OnboardingState(r.Context())

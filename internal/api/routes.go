@@ -76,13 +76,28 @@ func (s *Server) routes() http.Handler {
 	authed("DELETE /api/v1/workspaces/{project_name_or_id}", s.deleteProject)
 	authed("GET /api/v1/workspaces/{project_name_or_id}/statistics", s.projectStatistics)
 
-	// Stacks, components, flavors.
+	// Stacks, components, flavors (and the deprecated project-scoped
+	// aliases, which ignore the project).
 	listed("GET /api/v1/stacks", s.listStacks())
+	authed("POST /api/v1/stacks", s.createStack)
 	authed("GET /api/v1/stacks/{stack_id}", s.getStack())
+	authed("PUT /api/v1/stacks/{stack_id}", s.updateStack())
+	authed("DELETE /api/v1/stacks/{stack_id}", s.deleteStack())
+	listed("GET /api/v1/workspaces/{project_name_or_id}/stacks", s.listStacks())
+	authed("POST /api/v1/workspaces/{project_name_or_id}/stacks", s.createStack)
 	listed("GET /api/v1/components", s.listComponents())
+	authed("POST /api/v1/components", s.createComponent)
 	authed("GET /api/v1/components/{component_id}", s.getComponent())
+	authed("PUT /api/v1/components/{component_id}", s.updateComponent())
+	authed("DELETE /api/v1/components/{component_id}", s.deleteComponent())
+	listed("GET /api/v1/workspaces/{project_name_or_id}/components", s.listComponents())
+	authed("POST /api/v1/workspaces/{project_name_or_id}/components", s.createComponent)
 	listed("GET /api/v1/flavors", s.listFlavors())
+	authed("POST /api/v1/flavors", s.createFlavor)
+	authed("PATCH /api/v1/flavors/sync", s.syncFlavors)
 	authed("GET /api/v1/flavors/{flavor_id}", s.getFlavor())
+	authed("PUT /api/v1/flavors/{flavor_id}", s.updateFlavor())
+	authed("DELETE /api/v1/flavors/{flavor_id}", s.deleteFlavor())
 
 	// Pipelines (and the deprecated project-scoped aliases).
 	listed("GET /api/v1/pipelines", s.listPipelines())

@@ -129,20 +129,13 @@ func (db *DB) Initialise(ctx context.Context, b Bootstrap) (created bool, err er
 			// Distinct stamps keep the catalogue's order under the default
 			// sort by creation time, as on the reference.
 			for i, f := range flavors {
-				at := now + int64(i)
-				_, err := tx.exec(ctx, `INSERT INTO flavors (id, name, type, display_name, integration, source, logo_url,
-				is_custom, config_schema, connector_type, connector_resource_type, connector_resource_id_attr,
-				docs_url, sdk_docs_url, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					hexID(uuid.New()), f.Name, f.Type, f.DisplayName, f.Integration, f.Source, f.LogoURL,
-					jsonText(f.ConfigSchema, "{}"), f.ConnectorType, f.ConnectorResourceType, f.ConnectorResourceIDAttr,
-					f.DocsURL, f.SDKDocsURL, at, at)
-				if err != nil {
-					return fmt.Errorf("flavor %s/%s: %w", f.Type, f.Name, err)
+				if err := tx.insertCatalogueFlavor(ctx, f, now+int64(i)); err != nil {
+					return err
 				}
 			}
 			stackID := hexID(uuid.New())
 			stackAt := now + int64(len(flavors)+len(catalog.DefaultStackComponents))
-			if _, err := tx.exec(ctx, `INSERT INTO stacks (id, name, created, updated) VALUES (?, 'default', ?, ?)`, stackID, stackAt, stackAt); err != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO stacks (id, name, description, created, updated) VALUES (?, 'default', '', ?, ?)`, stackID, stackAt, stackAt); err != nil {
 				return err
 			}
 			for i, typ := range catalog.DefaultStackComponents {
@@ -152,7 +145,8 @@ func (db *DB) Initialise(ctx context.Context, b Bootstrap) (created bool, err er
 				VALUES (?, 'default', ?, 'local', ?, ?)`, componentID, typ, at, at); err != nil {
 					return err
 				}
-				if _, err := tx.exec(ctx, `INSERT INTO stack_components (stack_id, component_id) VALUES (?, ?)`, stackID, componentID); err != nil {
+				if _, err := tx.exec(ctx, `INSERT INTO stack_components (stack_id, component_id, default_for_type, list_index) VALUES (?, ?, ?, ?)`,
+					stackID, componentID, typ, i); err != nil {
 					return err
 				}
 			}

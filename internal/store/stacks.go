@@ -3,131 +3,19 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 
 	"github.com/google/uuid"
 
+	"zengo/internal/catalog"
 	"zengo/internal/filter"
 	"zengo/internal/zen"
 )
 
-// Flavors, stack components and stacks. Reading is complete; creating and
-// changing them beyond the first-start catalogue comes later.
-
-const flavorSelect = `f.id, f.name, f.type, f.display_name, f.integration, f.source, f.logo_url,
-	f.is_custom, f.config_schema, f.connector_type, f.connector_resource_type,
-	f.connector_resource_id_attr, f.docs_url, f.sdk_docs_url, f.user_id, f.created, f.updated`
-
-func scanFlavor(row interface{ Scan(...any) error }) (*zen.Flavor, error) {
-	f := &zen.Flavor{}
-	err := row.Scan(flavorDest(f)...)
-	return f, err
-}
-
-func flavorDest(f *zen.Flavor) []any {
-	return []any{dbID{&f.ID}, &f.Name, &f.Type, &f.DisplayName, &f.Integration, &f.Source, &f.LogoURL,
-		&f.IsCustom, dbJSON{&f.ConfigSchema, "{}"}, &f.ConnectorType, &f.ConnectorResourceType,
-		&f.ConnectorResourceIDAttr, &f.DocsURL, &f.SDKDocsURL, dbIDPtr{&f.UserID}, dbTime{&f.Created}, dbTime{&f.Updated}}
-}
-
-// GetFlavor finds a flavor by id.
-func (db *DB) GetFlavor(ctx context.Context, id uuid.UUID) (*zen.Flavor, error) {
-	var out *zen.Flavor
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = scanFlavor(tx.queryRow(ctx, `SELECT `+flavorSelect+` FROM flavors f WHERE f.id = ?`, hexID(id)))
-		if errors.Is(err, sql.ErrNoRows) {
-			return zen.NotFound("Unable to get flavor with ID '%s': No flavor with this ID found", id)
-		}
-		return err
-	})
-	return out, err
-}
-
-var flavorFilterColumns = func() map[string]column {
-	cols := baseColumns("f")
-	cols["name"] = column{expr: "f.name", typ: filter.String}
-	cols["display_name"] = column{expr: "f.display_name", typ: filter.String, nullable: true}
-	cols["type"] = column{expr: "f.type", typ: filter.String}
-	cols["integration"] = column{expr: "f.integration", typ: filter.String, nullable: true}
-	return cols
-}()
-
-// ListFlavors lists flavors.
-func (db *DB) ListFlavors(ctx context.Context, l *filter.List, scopeUser *uuid.UUID) (*zen.Page[*zen.Flavor], error) {
-	spec := &listSpec{from: "flavors f", alias: "f", columns: flavorFilterColumns,
-		custom:   db.dialect.userScopedCustom("f.user_id", nil),
-		sortKeys: map[string]sortKey{"user": userSortKey("f.user_id")}}
-	return listRows(ctx, db, spec, l, scopeUserClause("f.user_id", scopeUser), flavorSelect, scanFlavor, nil)
-}
-
-func scopeUserClause(userIDExpr string, scopeUser *uuid.UUID) []clause {
-	if scopeUser == nil {
-		return nil
-	}
-	return []clause{{userIDExpr + " = ?", []any{hexID(*scopeUser)}}}
-}
-
-// Components are read together with their flavor, joined on (name, type).
-const componentSelect = `c.id, c.name, c.type, c.flavor_name, c.configuration, c.labels, c.environment,
-	c.connector_resource_id, c.user_id, c.created, c.updated, ` + flavorSelect
-
-const componentFrom = `components c ` + flavorJoin
-
-const flavorJoin = `JOIN flavors f ON f.name = c.flavor_name AND f.type = c.type`
-
-func scanComponent(row interface{ Scan(...any) error }, extra ...any) (*zen.Component, error) {
-	c := &zen.Component{Flavor: &zen.Flavor{}}
-	dest := []any{dbID{&c.ID}, &c.Name, &c.Type, &c.FlavorName, dbJSON{&c.Configuration, "{}"}, dbJSON{&c.Labels, "null"},
-		dbJSON{&c.Environment, "{}"}, &c.ConnectorResourceID, dbIDPtr{&c.UserID}, dbTime{&c.Created}, dbTime{&c.Updated}}
-	dest = append(dest, flavorDest(c.Flavor)...)
-	err := row.Scan(append(dest, extra...)...)
-	return c, err
-}
-
-// GetComponent finds a component by id.
-func (db *DB) GetComponent(ctx context.Context, id uuid.UUID) (*zen.Component, error) {
-	var out *zen.Component
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = scanComponent(tx.queryRow(ctx, `SELECT `+componentSelect+` FROM `+componentFrom+` WHERE c.id = ?`, hexID(id)))
-		if errors.Is(err, sql.ErrNoRows) {
-			return zen.NotFound("Unable to get stack component with ID '%s': No stack component with this ID found", id)
-		}
-		return err
-	})
-	return out, err
-}
-
-var componentFilterColumns = func() map[string]column {
-	cols := baseColumns("c")
-	cols["name"] = column{expr: "c.name", typ: filter.String}
-	cols["flavor"] = column{expr: "c.flavor_name", typ: filter.String}
-	cols["type"] = column{expr: "c.type", typ: filter.String}
-	cols["connector_id"] = column{expr: "c.connector_id", typ: filter.UUID, nullable: true}
-	return cols
-}()
-
-// ListComponents lists stack components.
-func (db *DB) ListComponents(ctx context.Context, l *filter.List, scopeUser *uuid.UUID, scopeType *string) (*zen.Page[*zen.Component], error) {
-	d := db.dialect
-	spec := &listSpec{from: componentFrom, alias: "c", columns: componentFilterColumns,
-		custom: d.userScopedCustom("c.user_id", func(c filter.Condition) (clause, bool) {
-			if c.Field != "stack_id" {
-				return clause{}, false
-			}
-			m := d.render(column{expr: "sc.stack_id", typ: filter.UUID}, c)
-			return clause{"EXISTS (SELECT 1 FROM stack_components sc WHERE sc.component_id = c.id AND " + m.sql + ")", m.args}, true
-		}),
-		sortKeys: map[string]sortKey{"user": userSortKey("c.user_id")}}
-	scope := scopeUserClause("c.user_id", scopeUser)
-	if scopeType != nil {
-		scope = append(scope, clause{"c.type = ?", []any{*scopeType}})
-	}
-	return listRows(ctx, db, spec, l, scope, componentSelect, func(r interface{ Scan(...any) error }) (*zen.Component, error) {
-		return scanComponent(r)
-	}, nil)
-}
+// Stacks: a named set of components. A stack's components are rows of
+// stack_components, each with its place in the request (list_index) and,
+// for the first of each type, the type it is the default of.
 
 const stackSelect = `s.id, s.name, s.description, s.stack_spec_path, s.labels, s.environment, s.user_id, s.created, s.updated`
 
@@ -138,64 +26,72 @@ func scanStack(row interface{ Scan(...any) error }) (*zen.Stack, error) {
 	return s, err
 }
 
-// GetStack finds a stack by id, with its components.
-func (db *DB) GetStack(ctx context.Context, id uuid.UUID) (*zen.Stack, error) {
-	var out *zen.Stack
-	err := db.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = scanStack(tx.queryRow(ctx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id = ?`, hexID(id)))
-		if errors.Is(err, sql.ErrNoRows) {
-			return zen.NotFound("Unable to get stack with ID '%s': No stack with this ID found", id)
-		}
-		if err != nil {
-			return err
-		}
-		return tx.loadStackComponents(ctx, []*zen.Stack{out})
-	})
-	return out, err
+// stackRelations are what a hydrated stack shows; bare stacks (inside
+// snapshots and runs) load none.
+var stackRelations = []relation[*zen.Stack]{
+	withUsers(ref[*zen.Stack, *zen.User]{func(s *zen.Stack) *uuid.UUID { return s.UserID }, func(s *zen.Stack, u *zen.User) { s.User = u }}),
+	func(ctx context.Context, tx *Tx, stacks []*zen.Stack) error {
+		return tx.loadStackComponents(ctx, stacks)
+	},
 }
 
-// loadStackComponents fills the components of many stacks with one query.
-func (tx *Tx) loadStackComponents(ctx context.Context, stacks []*zen.Stack) error {
-	if len(stacks) == 0 {
-		return nil
+func stackNotFound(id uuid.UUID) error {
+	return zen.NotFound("Unable to get stack with ID '%s': No stack with this ID found", id)
+}
+
+func (tx *Tx) getStack(ctx context.Context, id uuid.UUID) (*zen.Stack, error) {
+	s, err := scanStack(tx.queryRow(ctx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id = ?`, hexID(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, stackNotFound(id)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return s, loadRelations(ctx, tx, []*zen.Stack{s}, stackRelations)
+}
+
+// GetStack finds a stack by id, with its components.
+func (db *DB) GetStack(ctx context.Context, id uuid.UUID) (*zen.Stack, error) {
+	return readByID(ctx, db, id, (*Tx).getStack)
+}
+
+// loadStackComponents fills the components of many stacks with one query,
+// in the reference's order: each type's default first (ordered by the
+// type it is the default of), then the others as they were listed.
+func (tx *Tx) loadStackComponents(ctx context.Context, stacks []*zen.Stack) error {
 	byID := make(map[uuid.UUID]*zen.Stack, len(stacks))
-	args := make([]any, 0, len(stacks))
+	ids := make([]uuid.UUID, 0, len(stacks))
 	for _, s := range stacks {
 		byID[s.ID] = s
-		args = append(args, hexID(s.ID))
+		ids = append(ids, s.ID)
 	}
-	rows, err := tx.query(ctx, `SELECT `+componentSelect+`, sc.stack_id FROM stack_components sc
+	return tx.each(ctx, `SELECT `+componentSelect+`, sc.stack_id FROM stack_components sc
 		JOIN components c ON c.id = sc.component_id `+flavorJoin+`
-		WHERE sc.stack_id IN (`+placeholders(len(args))+`) ORDER BY c.created, c.id`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var stackID uuid.UUID
-		c, err := scanComponent(rows, dbID{&stackID})
-		if err != nil {
-			return err
-		}
-		if s := byID[stackID]; s != nil {
-			s.Components = append(s.Components, c)
-		}
-	}
-	return rows.Err()
+		WHERE sc.stack_id IN (`+placeholders(len(ids))+`)
+		ORDER BY CASE WHEN sc.default_for_type IS NULL THEN 1 ELSE 0 END, sc.default_for_type, sc.list_index`, idArgs(ids),
+		func(rows *sql.Rows) error {
+			var stackID uuid.UUID
+			c, err := scanComponent(rows, dbID{&stackID})
+			if err != nil {
+				return err
+			}
+			if s := byID[stackID]; s != nil {
+				s.Components = append(s.Components, c)
+			}
+			return nil
+		})
 }
 
 var stackFilterColumns = func() map[string]column {
 	cols := baseColumns("s")
 	cols["name"] = column{expr: "s.name", typ: filter.String}
-	cols["description"] = column{expr: "s.description", typ: filter.String}
+	cols["description"] = column{expr: "s.description", typ: filter.String, nullable: true}
 	return cols
 }()
 
-// ListStacks lists stacks; withComponents loads their components in one
+// ListStacks lists stacks; hydrated pages load their components in one
 // more query.
-func (db *DB) ListStacks(ctx context.Context, l *filter.List, scopeUser *uuid.UUID, withComponents bool) (*zen.Page[*zen.Stack], error) {
+func (db *DB) ListStacks(ctx context.Context, l *filter.List, scopeUser *uuid.UUID, hydrate bool) (*zen.Page[*zen.Stack], error) {
 	d := db.dialect
 	spec := &listSpec{from: "stacks s", alias: "s", columns: stackFilterColumns,
 		custom: d.userScopedCustom("s.user_id", func(c filter.Condition) (clause, bool) {
@@ -211,11 +107,271 @@ func (db *DB) ListStacks(ctx context.Context, l *filter.List, scopeUser *uuid.UU
 			return clause{"EXISTS (SELECT 1 FROM stack_components sc JOIN components cc ON cc.id = sc.component_id WHERE sc.stack_id = s.id AND " + m.sql + ")", m.args}, true
 		}),
 		sortKeys: map[string]sortKey{"user": userSortKey("s.user_id")}}
-	var load func(context.Context, *Tx, []*zen.Stack) error
-	if withComponents {
-		load = func(ctx context.Context, tx *Tx, stacks []*zen.Stack) error {
-			return tx.loadStackComponents(ctx, stacks)
+	rels := stackRelations[:1]
+	if hydrate {
+		rels = stackRelations
+	}
+	return listRows(ctx, db, spec, l, scopeUserClause("s.user_id", scopeUser), stackSelect, scanStack, relationsLoader(rels))
+}
+
+// StackMember is one component a stack request lists under a type: an
+// existing one (ID), or one to create (Flavor and Configuration).
+type StackMember struct {
+	Type          string
+	ID            *uuid.UUID
+	Flavor        string
+	Configuration json.RawMessage
+}
+
+// NewStack is a stack to create, with its members in request order.
+type NewStack struct {
+	Name, Description   string
+	StackSpecPath       *string
+	Labels, Environment json.RawMessage
+	UserID              *uuid.UUID
+	Members             []StackMember
+}
+
+func stackTaken(verb, name string) error {
+	return zen.Errorf(zen.EConflict, "Unable to %s the requested stack with name '%s': Found another existing stack with the same name.", verb, name)
+}
+
+// CreateStack is the reference's full-stack create, in one transaction:
+// members to create become components named after the stack (labelled as
+// it is), then the stack takes its members.
+func (db *DB) CreateStack(ctx context.Context, ns NewStack) (*zen.Stack, error) {
+	if err := checkEntityName("StackRequest", "Stack", ns.Name); err != nil {
+		return nil, err
+	}
+	labels := json.RawMessage(jsonText(ns.Labels, "{}"))
+	var out *zen.Stack
+	err := db.write(ctx, func(tx *Tx) error {
+		members := make([]stackMember, len(ns.Members))
+		for i, m := range ns.Members {
+			members[i] = stackMember{typ: m.Type}
+			if m.ID != nil {
+				if err := tx.componentExists(ctx, *m.ID); err != nil {
+					return err
+				}
+				members[i].id = *m.ID
+				continue
+			}
+			c, err := tx.createStackMember(ctx, ns.Name, m, labels, ns.UserID)
+			if err != nil {
+				return err
+			}
+			members[i].id = c
+		}
+		taken, err := tx.stackNameTaken(ctx, ns.Name, uuid.Nil)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return stackTaken("create", ns.Name)
+		}
+		id := uuid.New()
+		_, err = tx.exec(ctx, `INSERT INTO stacks (id, name, description, stack_spec_path, labels, environment, user_id, created, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hexID(id), ns.Name, ns.Description, ns.StackSpecPath, string(labels),
+			jsonText(ns.Environment, "{}"), hexIDPtr(ns.UserID), tx.now.Micros(), tx.now.Micros())
+		if tx.db.dialect.isUniqueViolation(err) {
+			return stackTaken("create", ns.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.setStackMembers(ctx, id, members); err != nil {
+			return err
+		}
+		if out, err = tx.getStack(ctx, id); err != nil {
+			return err
+		}
+		return tx.markStackOnboarding(ctx, out)
+	})
+	return out, err
+}
+
+// stackMember is a component a stack lists, under the type it was listed
+// as (which the reference does not check against the component's own).
+type stackMember struct {
+	typ string
+	id  uuid.UUID
+}
+
+func (tx *Tx) componentExists(ctx context.Context, id uuid.UUID) error {
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM components WHERE id = ?`, hexID(id)).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return componentNotFound(id)
+	}
+	return nil
+}
+
+// createStackMember creates the component a stack request describes, as
+// the reference's create_stack does.
+func (tx *Tx) createStackMember(ctx context.Context, stackName string, m StackMember, labels json.RawMessage, userID *uuid.UUID) (uuid.UUID, error) {
+	f, err := tx.flavorNamed(ctx, m.Flavor, m.Type)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if f == nil {
+		return uuid.Nil, zen.Errorf(zen.EInvalid, "Flavor '%s' not found for component type '%s'.", m.Flavor, m.Type)
+	}
+	name, err := tx.freeComponentName(ctx, stackName, m.Type)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	// Checked, but kept as sent: the reference re-orders a configuration
+	// only in its components endpoint.
+	if _, err := catalog.CheckConfiguration(f, m.Type, m.Configuration, nil); err != nil {
+		return uuid.Nil, err
+	}
+	c := zen.Component{Name: name, Type: m.Type, FlavorName: m.Flavor, Configuration: m.Configuration, Labels: labels, UserID: userID}
+	if err := tx.insertComponent(ctx, &c); err != nil {
+		return uuid.Nil, err
+	}
+	return c.ID, nil
+}
+
+// setStackMembers replaces a stack's components; the first listed of each
+// type is that type's default.
+func (tx *Tx) setStackMembers(ctx context.Context, stackID uuid.UUID, members []stackMember) error {
+	if _, err := tx.exec(ctx, `DELETE FROM stack_components WHERE stack_id = ?`, hexID(stackID)); err != nil {
+		return err
+	}
+	var rows rowsBuilder
+	seenType := map[string]bool{}
+	seenID := map[uuid.UUID]bool{}
+	for i, m := range members {
+		if seenID[m.id] {
+			continue // one row per component, as the reference's key
+		}
+		seenID[m.id] = true
+		var def any
+		if !seenType[m.typ] {
+			seenType[m.typ] = true
+			def = m.typ
+		}
+		rows.add(4, hexID(stackID), hexID(m.id), def, i)
+	}
+	_, err := tx.insertRows(ctx, "stack_components (stack_id, component_id, default_for_type, list_index)", rows, false)
+	return err
+}
+
+// markStackOnboarding records the reference's onboarding steps for a stack
+// with a remote orchestrator or artifact store.
+func (tx *Tx) markStackOnboarding(ctx context.Context, s *zen.Stack) error {
+	for _, c := range s.Components {
+		switch {
+		case c.Type == "orchestrator" && c.FlavorName != "local" && c.FlavorName != "local_docker":
+			if err := tx.markOnboarding(ctx, "stack_with_remote_orchestrator_created"); err != nil {
+				return err
+			}
+		case c.Type == "artifact_store" && c.FlavorName != "local":
+			if err := tx.markOnboarding(ctx, "stack_with_remote_artifact_store_created"); err != nil {
+				return err
+			}
 		}
 	}
-	return listRows(ctx, db, spec, l, scopeUserClause("s.user_id", scopeUser), stackSelect, scanStack, load)
+	return nil
+}
+
+func (tx *Tx) stackNameTaken(ctx context.Context, name string, except uuid.UUID) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM stacks WHERE name = ? AND id <> ?`, name, hexID(except)).Scan(&n)
+	return n > 0, err
+}
+
+// StackUpdate changes a stack: each Set* flag says the client sent that
+// field (a null clears it); Members, when not nil, replace the components.
+type StackUpdate struct {
+	Name                                                        *string
+	Description, StackSpecPath                                  *string
+	Labels, Environment                                         json.RawMessage
+	SetDescription, SetStackSpecPath, SetLabels, SetEnvironment bool
+	Members                                                     []StackMember
+}
+
+// UpdateStack applies an update; the default stack stays as it is.
+func (db *DB) UpdateStack(ctx context.Context, id uuid.UUID, up StackUpdate) (*zen.Stack, error) {
+	var out *zen.Stack
+	err := db.write(ctx, func(tx *Tx) error {
+		s, err := scanStack(tx.queryRow(ctx, `SELECT `+stackSelect+` FROM stacks s WHERE s.id = ?`, hexID(id)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return stackNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		if s.Name == "default" {
+			return zen.Errorf(zen.EForbidden, "The default stack cannot be modified.")
+		}
+		var set conditions
+		set.addSQL("updated = ?", tx.now.Micros())
+		if up.Name != nil {
+			taken, err := tx.stackNameTaken(ctx, *up.Name, id)
+			if err != nil {
+				return err
+			}
+			if taken {
+				return stackTaken("update", *up.Name)
+			}
+			set.addSQL("name = ?", *up.Name)
+		}
+		if up.SetDescription {
+			set.addSQL("description = ?", up.Description)
+		}
+		if up.SetStackSpecPath {
+			set.addSQL("stack_spec_path = ?", up.StackSpecPath)
+		}
+		if up.SetLabels {
+			set.addSQL("labels = ?", jsonText(up.Labels, "null"))
+		}
+		if up.SetEnvironment {
+			set.addSQL("environment = ?", jsonText(up.Environment, "{}"))
+		}
+		_, err = tx.exec(ctx, "UPDATE stacks SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		if tx.db.dialect.isUniqueViolation(err) {
+			return stackTaken("update", *up.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if up.Members != nil {
+			members := make([]stackMember, len(up.Members))
+			for i, m := range up.Members {
+				if err := tx.componentExists(ctx, *m.ID); err != nil {
+					return err
+				}
+				members[i] = stackMember{typ: m.Type, id: *m.ID}
+			}
+			if err := tx.setStackMembers(ctx, id, members); err != nil {
+				return err
+			}
+		}
+		out, err = tx.getStack(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteStack removes a stack (its snapshots and builds keep no stack);
+// the default stack stays.
+func (db *DB) DeleteStack(ctx context.Context, id uuid.UUID) error {
+	return db.write(ctx, func(tx *Tx) error {
+		var name string
+		err := tx.queryRow(ctx, `SELECT name FROM stacks WHERE id = ?`, hexID(id)).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return stackNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		if name == "default" {
+			return zen.Errorf(zen.EForbidden, "The default stack cannot be deleted.")
+		}
+		_, err = tx.deleteCascading(ctx, "stacks", "id = ?", hexID(id))
+		return err
+	})
 }

@@ -25,6 +25,7 @@ type Flavor struct {
 	SDKDocsURL              *string
 	UserID                  *uuid.UUID
 	Created, Updated        Time
+	User                    *User
 }
 
 // Component is a configured stack component. Its flavor travels with it
@@ -37,23 +38,28 @@ type Component struct {
 	Configuration       json.RawMessage
 	Labels              json.RawMessage
 	Environment         json.RawMessage
+	ConnectorID         *uuid.UUID
 	ConnectorResourceID *string
 	UserID              *uuid.UUID
 	Created, Updated    Time
 	Flavor              *Flavor
+	User                *User
 }
 
 // Stack is a named set of components, at most one per type.
 type Stack struct {
 	ID               uuid.UUID
 	Name             string
-	Description      string
+	Description      *string
 	StackSpecPath    *string
 	Labels           json.RawMessage
 	Environment      json.RawMessage
 	UserID           *uuid.UUID
 	Created, Updated Time
-	Components       []*Component
+	// Components in the order the stack lists them: each type's default
+	// first.
+	Components []*Component
+	User       *User
 }
 
 // localRegistry is a container registry URI on this machine.

@@ -129,3 +129,34 @@ def parse_json_output(text: str) -> Any:
     if start < 0:
         raise ValueError(f"no JSON in output:\n{text}")
     return json.JSONDecoder().raw_decode(text[start:])[0]
+
+
+# A two-step pipeline run as a script: it prints its run's status, steps
+# and the output it loads, for the real-run tests to check.
+TINY_PIPELINE_SCRIPT = """
+from zenml import pipeline, step
+
+
+@step
+def make_number() -> int:
+    return 41
+
+
+@step
+def add_one(x: int) -> int:
+    return x + 1
+
+
+@pipeline
+def compat_tiny_pipeline():
+    add_one(make_number())
+
+
+if __name__ == "__main__":
+    run = compat_tiny_pipeline()
+    print("RUN", run.id, run.status)
+    run = run.get_hydrated_version() if hasattr(run, "get_hydrated_version") else run
+    print("STEPS", sorted(run.steps))
+    print("STATUSES", sorted((n, str(s.status)) for n, s in run.steps.items()))
+    print("LOAD", run.steps["add_one"].output.load())
+"""

@@ -150,6 +150,11 @@ ROUTES: List[Route] = [
     *_resource(f"{V1}/projects", zm.ProjectResponse),
     *_resource(f"{V1}/workspaces", zm.ProjectResponse),
     # stacks
+    Route("PATCH", f"{V1}/flavors/sync", UNPARSED),
+    Route("GET", f"{V1}/workspaces/{{id}}/stacks", zm.Page[zm.StackResponse]),
+    Route("POST", f"{V1}/workspaces/{{id}}/stacks", zm.StackResponse),
+    Route("GET", f"{V1}/workspaces/{{id}}/components", zm.Page[zm.ComponentResponse]),
+    Route("POST", f"{V1}/workspaces/{{id}}/components", zm.ComponentResponse),
     *_resource(f"{V1}/stacks", zm.StackResponse),
     *_resource(f"{V1}/components", zm.ComponentResponse),
     *_resource(f"{V1}/flavors", zm.FlavorResponse),

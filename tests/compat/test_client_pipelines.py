@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 import servers
+from clientlib import TINY_PIPELINE_SCRIPT as PIPELINE_SCRIPT
 from clientlib import client_env, parse_json_output, run_cli, run_python, run_script
 
 
@@ -230,35 +231,6 @@ def test_cli_pipeline_delete(pipelines_zengo):
     assert "No pipelines found" in run.stdout + run.stderr, run.describe()
     run = run_cli(["pipeline", "delete", "cli-del-me", "-y"], env)
     assert run.returncode != 0, run.describe()
-
-
-PIPELINE_SCRIPT = """
-from zenml import pipeline, step
-
-
-@step
-def make_number() -> int:
-    return 41
-
-
-@step
-def add_one(x: int) -> int:
-    return x + 1
-
-
-@pipeline
-def compat_tiny_pipeline():
-    add_one(make_number())
-
-
-if __name__ == "__main__":
-    run = compat_tiny_pipeline()
-    print("RUN", run.id, run.status)
-    run = run.get_hydrated_version() if hasattr(run, "get_hydrated_version") else run
-    print("STEPS", sorted(run.steps))
-    print("STATUSES", sorted((n, str(s.status)) for n, s in run.steps.items()))
-    print("LOAD", run.steps["add_one"].output.load())
-"""
 
 
 def test_real_pipeline_run_on_the_default_stack(fresh_zengo):
