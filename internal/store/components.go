@@ -280,13 +280,18 @@ func ConnectorNotFound(id uuid.UUID) error {
 type componentUse struct {
 	table, column string
 	// where narrows the rows that count (SQL on the table's columns).
-	where  string
+	where string
+	// ofType, when set, limits the reason to components of that type.
+	ofType string
 	refuse func(c *zen.Component, n int) error
 }
 
 // componentUses are every reason a component cannot be deleted, checked in
 // this order with one statement.
 var componentUses = []componentUse{
+	{table: "deployments", column: "deployer_id", where: "status <> 'absent'", ofType: "deployer", refuse: func(c *zen.Component, n int) error {
+		return zen.Errorf(zen.EForbidden, "The %s deployer stack component cannot be deleted because there are still %d deployments being managed by it and this would result in orphaned resources.Please deprovision or delete the deployments first.", c.Name, n)
+	}},
 	{table: "stack_components", column: "component_id", refuse: func(c *zen.Component, n int) error {
 		return zen.Errorf(zen.EForbidden, "Stack Component `%s` of type `%s cannot be deleted as it is part of %d stacks. Before deleting this stack component, make sure to remove it from all stacks.", c.Name, c.Type, n)
 	}},
@@ -328,8 +333,8 @@ func (db *DB) DeleteComponent(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		for i, n := range counts {
-			if n > 0 {
-				return componentUses[i].refuse(c, n)
+			if u := componentUses[i]; n > 0 && (u.ofType == "" || u.ofType == c.Type) {
+				return u.refuse(c, n)
 			}
 		}
 		_, err = tx.deleteCascading(ctx, "components", "id = ?", hexID(id))

@@ -28,7 +28,7 @@ CREATE TABLE deployments (
     auth_key            TEXT,
     snapshot_id         CHAR(32) REFERENCES pipeline_snapshots (id) ON DELETE SET NULL,
     -- A deployer that still manages deployments cannot be deleted.
-    deployer_id         CHAR(32) REFERENCES components (id),
+    deployer_id         CHAR(32) REFERENCES components (id) ON DELETE SET NULL,
     created             BIGINT NOT NULL,
     updated             BIGINT NOT NULL,
     UNIQUE (project_id, name)
