@@ -38,6 +38,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	dashboardFiles := addDashboardSetting(s)
 	cookie := s.add("auth-cookie-name", "ZENML_SERVER_AUTH_COOKIE_NAME", "", "auth cookie name (empty: zenml-server-<server id>)")
 	ls := addLogSettings(s, getenv)
+	metricsAccess := s.add("metrics", "ZENGO_METRICS", "public", "who may read GET /metrics (Prometheus): public, token (a logged-in user) or off")
 	logFormat := s.add("log-format", "ZENGO_LOG_FORMAT", "text", "log format: text or json")
 	logLevel := s.add("log-level", "ZENGO_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	hs := addHTTPSettings(s)
@@ -53,7 +54,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg := api.Config{
 		JWTSecret: *jwtSecret, ServerURL: *serverURL, DashboardURL: *dashboardURL,
 		DeploymentType: *deployment, AuthCookieName: *cookie, DefaultProjectName: *projectName,
-		DashboardDir: dashboardDir(*dashboardFiles, *ss.dataDir),
+		DashboardDir: dashboardDir(*dashboardFiles, *ss.dataDir), Metrics: *metricsAccess,
+	}
+	switch cfg.Metrics {
+	case "public", "token", "off":
+	default:
+		return fmt.Errorf("ZENGO_METRICS must be public, token or off, got %q", cfg.Metrics)
 	}
 	for _, n := range []struct {
 		dst        *int

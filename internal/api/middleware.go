@@ -20,6 +20,7 @@ const (
 	loggerKey ctxKey = iota
 	principalKey
 	requestIDKey
+	routeKey
 )
 
 // logger returns the request's logger (carrying its request id).
@@ -51,17 +52,21 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 }
 
 // withRequestLog gives each request an id (the client's X-Request-ID when
-// it sends one), logs one line when it ends, and turns a panic into a 500
-// answer. Query strings are not logged: they may carry API tokens.
-func withRequestLog(base *slog.Logger, next http.Handler) http.Handler {
+// it sends a usable one), sends it back in X-Request-ID, logs one line when
+// the request ends and counts it in the metrics, and turns a panic into a
+// 500 answer. Query strings are not logged: they may carry API tokens.
+func (s *Server) withRequestLog(base *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-ID")
-		if id == "" || len(id) > 64 {
+		if !usableRequestID(id) {
 			id = newRequestID()
 		}
+		w.Header().Set("X-Request-ID", id)
 		l := base.With("request_id", id)
+		route := &routeLabel{pattern: "unmatched"}
 		ctx := context.WithValue(r.Context(), loggerKey, l)
+		ctx = context.WithValue(ctx, routeKey, route)
 		r = r.WithContext(context.WithValue(ctx, requestIDKey, id))
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
@@ -71,11 +76,27 @@ func withRequestLog(base *slog.Logger, next http.Handler) http.Handler {
 					writeJSON(rec, http.StatusInternalServerError, unexpectedError(r))
 				}
 			}
+			elapsed := time.Since(start)
+			s.metrics.observe(route.pattern, rec.status, elapsed)
 			l.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// usableRequestID accepts a client's request id of at most 64 letters,
+// digits and -_.:, which is safe in a header and a log line.
+func usableRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 func newRequestID() string {

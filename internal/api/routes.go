@@ -16,6 +16,12 @@ func (s *Server) routes() http.Handler {
 	// Public.
 	public("/health", http.HandlerFunc(s.health))
 	public("/ready", http.HandlerFunc(s.ready))
+	switch s.cfg.Metrics {
+	case "", "public":
+		public("GET /metrics", http.HandlerFunc(s.serveMetrics))
+	case "token":
+		mux.Handle("GET /metrics", s.authed(http.HandlerFunc(s.serveMetrics)))
+	}
 	public("GET /api/v1/version", handler(s.version))
 	public("GET /api/v1/info", handler(s.info))
 	public("POST /api/v1/login", http.HandlerFunc(s.login))
@@ -281,6 +287,7 @@ func (s *Server) withRouteErrors(mux *http.ServeMux) http.Handler {
 			return
 		}
 		if _, pattern := mux.Handler(r); pattern != "" {
+			setRoute(r, pattern)
 			mux.ServeHTTP(w, r)
 			return
 		}
@@ -289,6 +296,7 @@ func (s *Server) withRouteErrors(mux *http.ServeMux) http.Handler {
 		switch {
 		case r.Method == http.MethodGet && (r.URL.Path == "/api" || !strings.HasPrefix(r.URL.Path, "/api/")):
 			// The reference serves its dashboard on every other path.
+			setRoute(r, "dashboard")
 			s.dashboard.serve(w, r)
 		case r.Method == http.MethodGet:
 			// The reference catches every other GET under /api, so a GET

@@ -67,6 +67,9 @@ type Config struct {
 	LocalStoresPath string
 	// LogsMaxEntries bounds the entries of one log read (default 50000).
 	LogsMaxEntries int
+	// Metrics says who may read GET /metrics: "public" (the default),
+	// "token" (an authenticated user) or "off" (no such route).
+	Metrics string
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -94,6 +97,7 @@ type Server struct {
 	// bodyBudget holds BodyBytesInFlight.
 	bodyBudget *semaphore.Weighted
 	dashboard  *dashboard
+	metrics    *metrics
 	// lastActivity is when this process last recorded user activity.
 	lastActivity atomic.Int64
 }
@@ -134,7 +138,7 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("read server settings: %w", err)
 	}
-	s := &Server{db: db, cfg: cfg, log: log, serverID: settings.ServerID, bodyBudget: semaphore.NewWeighted(cfg.BodyBytesInFlight)}
+	s := &Server{db: db, cfg: cfg, log: log, serverID: settings.ServerID, bodyBudget: semaphore.NewWeighted(cfg.BodyBytesInFlight), metrics: newMetrics()}
 	if cfg.JWTSecret != "" {
 		s.secret = []byte(cfg.JWTSecret)
 	} else if s.secret, err = hex.DecodeString(storedSecret); err != nil {
@@ -146,7 +150,7 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if s.cfg.AuthCookieName == "" {
 		s.cfg.AuthCookieName = "zenml-server-" + s.serverID.String()
 	}
-	s.handler = withRequestLog(log, s.withRequestLimits(withSecurityHeaders(withCORS(s.routes()))))
+	s.handler = s.withRequestLog(log, s.withRequestLimits(withSecurityHeaders(withCORS(s.routes()))))
 	return s, nil
 }
 

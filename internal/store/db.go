@@ -341,3 +341,12 @@ type retryableError struct{ err error }
 
 func (e *retryableError) Error() string { return "the database is busy, try again: " + e.err.Error() }
 func (e *retryableError) Unwrap() error { return e.err }
+
+// PoolStats are the connection pools' figures, named "writer" and
+// "reader" (one pool named "pool" on a database server).
+func (db *DB) PoolStats() map[string]sql.DBStats {
+	if db.writer == db.reader {
+		return map[string]sql.DBStats{"pool": db.writer.Stats()}
+	}
+	return map[string]sql.DBStats{"writer": db.writer.Stats(), "reader": db.reader.Stats()}
+}
