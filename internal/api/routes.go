@@ -9,18 +9,32 @@ import (
 // routes lists the whole API surface in one place.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	public := func(pattern string, h http.Handler) { mux.Handle(pattern, h) }
-	authed := func(pattern string, h handler) { mux.Handle(pattern, s.authed(h)) }
-	listed := func(pattern string, l listRoute) { mux.Handle(pattern, s.authed(l)) }
+	// Each route is also recorded for the OpenAPI document (openapi.go).
+	public := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, h)
+		s.routeTable = append(s.routeTable, routeInfo{pattern: pattern, public: true})
+	}
+	authed := func(pattern string, h handler) {
+		mux.Handle(pattern, s.authed(h))
+		s.routeTable = append(s.routeTable, routeInfo{pattern: pattern})
+	}
+	listed := func(pattern string, l listRoute) {
+		mux.Handle(pattern, s.authed(l))
+		s.routeTable = append(s.routeTable, routeInfo{pattern: pattern, list: l.res})
+	}
 
 	// Public.
 	public("/health", http.HandlerFunc(s.health))
 	public("/ready", http.HandlerFunc(s.ready))
+	public("GET /openapi.json", http.HandlerFunc(s.serveOpenAPI))
+	public("GET /docs", http.HandlerFunc(serveSwaggerUI))
+	public("GET /redoc", http.HandlerFunc(serveRedoc))
 	switch s.cfg.Metrics {
 	case "", "public":
 		public("GET /metrics", http.HandlerFunc(s.serveMetrics))
 	case "token":
 		mux.Handle("GET /metrics", s.authed(http.HandlerFunc(s.serveMetrics)))
+		s.routeTable = append(s.routeTable, routeInfo{pattern: "GET /metrics"})
 	}
 	public("GET /api/v1/version", handler(s.version))
 	public("GET /api/v1/info", handler(s.info))

@@ -98,6 +98,10 @@ type Server struct {
 	bodyBudget *semaphore.Weighted
 	dashboard  *dashboard
 	metrics    *metrics
+	// routeTable is every route, as routes() registers them; openAPI is
+	// the document made from it.
+	routeTable []routeInfo
+	openAPI    []byte
 	// lastActivity is when this process last recorded user activity.
 	lastActivity atomic.Int64
 }
@@ -150,7 +154,11 @@ func NewServer(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if s.cfg.AuthCookieName == "" {
 		s.cfg.AuthCookieName = "zenml-server-" + s.serverID.String()
 	}
-	s.handler = s.withRequestLog(log, s.withRequestLimits(withSecurityHeaders(withCORS(s.routes()))))
+	routes := s.routes()
+	if s.openAPI, err = s.openAPIDocument(); err != nil {
+		return nil, err
+	}
+	s.handler = s.withRequestLog(log, s.withRequestLimits(withSecurityHeaders(withCORS(routes))))
 	return s, nil
 }
 
