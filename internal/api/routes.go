@@ -30,6 +30,17 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/statistics", s.statistics)
 	authed("GET /api/v1/component-types", s.componentTypes)
 	authed("GET /api/v1/onboarding_state", s.onboardingState)
+	authed("GET /api/v1/load-info", s.loadInfo)
+	public("GET /api/v1/supported-events", handler(supportedEvents))
+	authed("GET /api/v1/stack-deployment/info", stackDeploymentInfo)
+	authed("GET /api/v1/stack-deployment/config", s.stackDeploymentConfig)
+	authed("GET /api/v1/stack-deployment/stack", deployedStack)
+
+	// Resource requests: refused as on a server without resource pools.
+	listed("GET /api/v1/resource_requests", s.listResourceRequests())
+	authed("GET /api/v1/resource_requests/{resource_request_id}", getResourceRequest)
+	authed("POST /api/v1/resource_requests/{resource_request_id}/release", releaseResourceRequest)
+	authed("POST /api/v1/resource_requests/{resource_request_id}/renew", renewResourceRequest)
 
 	// Users.
 	authed("GET /api/v1/current-user", s.getCurrentUser)
@@ -40,6 +51,7 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/users/{user_name_or_id}", s.updateUser)
 	authed("DELETE /api/v1/users/{user_name_or_id}", s.deleteUser)
 	authed("PUT /api/v1/users/{user_name_or_id}/deactivate", s.deactivateUser)
+	authed("PUT /api/v1/users/{user_name_or_id}/email-opt-in", s.emailOptIn)
 
 	// Service accounts and their API keys.
 	listed("GET /api/v1/service_accounts", s.listServiceAccounts())
@@ -170,6 +182,7 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/run-metadata", s.addRunMetadata)
 	authed("POST /api/v1/workspaces/{project_name_or_id}/run-metadata", s.addRunMetadata)
 	authed("GET /api/v1/code_repositories", s.listCodeRepositories)
+	authed("GET /api/v1/workspaces/{workspace}/code_repositories", s.listCodeRepositories)
 
 	// Artifacts and their versions.
 	listed("GET /api/v1/artifacts", s.listArtifacts())
@@ -226,18 +239,20 @@ func (s *Server) routes() http.Handler {
 // of the mux's plain text.
 func withRouteErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodHead && r.URL.Path != "/health" && r.URL.Path != "/ready" {
-			// The reference's routes take no HEAD.
-			w.Header().Set("Allow", "GET")
-			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
-			return
+		// The mux serves HEAD with GET routes; the reference's routes take
+		// no HEAD (nor OPTIONS) but those without a method (/health,
+		// /ready), so both are looked up as a method no route names.
+		seen := r
+		if r.Method == http.MethodHead {
+			seen = r.Clone(r.Context())
+			seen.Method = "ZENGO-PROBE"
 		}
-		if _, pattern := mux.Handler(r); pattern != "" {
+		if _, pattern := mux.Handler(seen); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
 		}
 		probe := &statusProbe{header: http.Header{}}
-		mux.ServeHTTP(probe, r)
+		mux.ServeHTTP(probe, seen)
 		switch {
 		case r.Method == http.MethodGet && (r.URL.Path == "/api" || !strings.HasPrefix(r.URL.Path, "/api/")):
 			// The reference serves its dashboard on every other path.

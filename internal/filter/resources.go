@@ -197,6 +197,15 @@ var Deployments = &Resource{Model: "DeploymentFilter", Fields: userScoped(tagsFi
 	SortKeys:   []string{"user", "tags", "snapshot", "pipeline"},
 	Unsortable: []string{"scope_user", "project"}}
 
+// ResourceRequests is the reference's ResourceRequestFilter: its own fields
+// take a UUID or any string, so only the shared ones can fail.
+var ResourceRequests = &Resource{Model: "ResourceRequestFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "reclaim_tolerance", Type: String}, Field{Name: "component_id", Type: String},
+	Field{Name: "step_run_id", Type: String}, Field{Name: "preemption_initiated_by_id", Type: String},
+	Field{Name: "status", Type: String}, Field{Name: "pipeline_run_id", Type: String}, Field{Name: "pool_id", Type: String}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -207,7 +216,7 @@ func init() {
 		Artifacts: "ArtifactSchema", ArtifactVersions: "ArtifactVersionSchema", Models: "ModelSchema", ModelVersions: "ModelVersionSchema",
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
-		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema",
+		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema", ResourceRequests: "ResourceRequestSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

@@ -325,3 +325,15 @@ type retryableError struct{ err error }
 
 func (e *retryableError) Error() string { return "the database is busy, try again: " + e.err.Error() }
 func (e *retryableError) Unwrap() error { return e.err }
+
+// PoolStats reports the database connections open and in use (both pools
+// on SQLite), for /api/v1/load-info.
+func (db *DB) PoolStats() (open, inUse int) {
+	w := db.writer.Stats()
+	open, inUse = w.OpenConnections, w.InUse
+	if db.reader != db.writer {
+		r := db.reader.Stats()
+		open, inUse = open+r.OpenConnections, inUse+r.InUse
+	}
+	return open, inUse
+}
