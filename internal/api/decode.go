@@ -356,6 +356,10 @@ var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(visualizationType("")):    {"csv", "html", "image", "markdown", "json"},
 	reflect.TypeOf(metadataResourceType("")): {"pipeline_run", "step_run", "artifact_version", "model_version", "schedule", "wait_condition"},
 	reflect.TypeOf(deploymentStatus("")):     {"unknown", "pending", "running", "absent", "error"},
+	reflect.TypeOf(hookType("")):             hookTypes,
+	reflect.TypeOf(waitConditionType("")):    {"external_input"},
+	reflect.TypeOf(waitResolution("")):       {"continue", "abort"},
+	reflect.TypeOf(leaseMode("")):            {"refresh", "finalize", "abandon"},
 }
 
 // Present records the JSON keys a request carried (PUT bodies hold only
@@ -447,7 +451,8 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 		}
 		t, err := zen.ParseTime(s)
 		if err != nil {
-			bad("datetime_from_date_parsing", "Input should be a valid datetime or date, invalid character in year")
+			*errs = append(*errs, fieldError{typ: "datetime_from_date_parsing", loc: loc, input: val,
+				msg: "Input should be a valid datetime or date, invalid character in year", ctx: "{'error': 'invalid character in year'}"})
 			return
 		}
 		f.Set(reflect.ValueOf(t))

@@ -183,6 +183,15 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/workspaces/{project_name_or_id}/run-metadata", s.addRunMetadata)
 	authed("GET /api/v1/code_repositories", s.listCodeRepositories)
 	authed("GET /api/v1/workspaces/{workspace}/code_repositories", s.listCodeRepositories)
+	listed("GET /api/v1/run_wait_conditions", s.listRunWaitConditions())
+	authed("POST /api/v1/run_wait_conditions", s.createRunWaitCondition)
+	authed("GET /api/v1/run_wait_conditions/{run_wait_condition_id}", s.getRunWaitCondition())
+	authed("PUT /api/v1/run_wait_conditions/{run_wait_condition_id}", s.updateRunWaitConditionLease)
+	authed("PUT /api/v1/run_wait_conditions/{run_wait_condition_id}/resolve", s.resolveRunWaitCondition)
+	listed("GET /api/v1/hook_invocations", s.listHookInvocations())
+	authed("POST /api/v1/hook_invocations", s.createHookInvocation)
+	authed("GET /api/v1/hook_invocations/{hook_invocation_id}", s.getHookInvocation())
+	authed("DELETE /api/v1/hook_invocations/{hook_invocation_id}", s.deleteHookInvocation())
 
 	// Artifacts and their versions.
 	listed("GET /api/v1/artifacts", s.listArtifacts())

@@ -140,3 +140,18 @@ func (tx *Tx) checkName(ctx context.Context, table, kind, verb, name string, pro
 	}
 	return zen.Errorf(zen.EConflict, "Unable to %s the requested %s with name '%s': Found another existing %s with the same name in the '%s' project.", verb, kind, name, kind, project)
 }
+
+// checkReference answers the reference's 404 when a project-scoped row a
+// new resource names (its run, its step, an artifact version) is missing
+// from the resource's project; projectLabel is the project as the request
+// named it, which the message repeats.
+func (tx *Tx) checkReference(ctx context.Context, table, refKind string, id uuid.UUID, kind string, projectID uuid.UUID, projectLabel string) error {
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ? AND project_id = ?`, hexID(id), hexID(projectID)).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return zen.NotFound("The %s with ID %s referenced by the %s being created was not found in the '%s' project", refKind, id, kind, projectLabel)
+	}
+	return nil
+}

@@ -128,6 +128,7 @@ const (
 	StatusStopping     = "stopping"
 	StatusStopped      = "stopped"
 	StatusResuming     = "resuming"
+	StatusPaused       = "paused"
 )
 
 // ExecutionStatuses lists every valid status.
