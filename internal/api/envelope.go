@@ -635,6 +635,9 @@ func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) env
 		mv := modelVersionBare(r.ModelVersion)
 		res.ModelVersion = &mv
 	}
+	if r.ActiveWaitCondition != nil {
+		res.ActiveWaitCondition = waitConditionBare(r.ActiveWaitCondition)
+	}
 	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBody{Created: r.Created, Updated: r.Updated, UserID: r.UserID,
 		ProjectID: r.ProjectID, Status: r.Status, InProgress: r.InProgress, StatusReason: r.StatusReason, Index: r.Index,
 		PipelineID: r.PipelineID, ChildKey: r.ChildKey}}

@@ -198,7 +198,7 @@ func checkWaitResult(schema, result json.RawMessage) (json.RawMessage, error) {
 	if !jsonschema.Valid(schema, value) {
 		shown := pyValue(value)
 		var str string
-		if json.Unmarshal(value, &str) == nil {
+		if value[0] == '"' && json.Unmarshal(value, &str) == nil {
 			shown = str // str() of a string has no quotes
 		}
 		return nil, zen.Errorf(zen.EInvalid, "Value `%s` does not match expected schema.", shown)
@@ -239,16 +239,13 @@ type waitConditionResources struct {
 // waitConditionView renders a wait condition with its run (body only, as
 // the reference embeds it).
 func (s *Server) waitConditionView(c *store.RunWaitCondition, hydrate bool) envelope {
+	e := waitConditionBare(c)
 	run := envelope{}
 	if c.Run != nil {
 		run = runView(c.Run, false, s.cfg.Now())
 		run.Resources = nil
 	}
-	e := envelope{ID: c.ID, Name: named(c.Name),
-		Body: waitConditionBody{Created: c.Created, Updated: c.Updated, UserID: c.UserID, ProjectID: c.ProjectID, Type: c.Type, Status: c.Status,
-			LastPolledAt: c.LastPolledAt, PollerInstanceID: c.PollerInstanceID, PollerLeaseExpiresAt: c.PollerLeaseExpiresAt,
-			ResolvedAt: c.ResolvedAt, ResolvedByUserID: c.ResolvedByUserID},
-		Resources: waitConditionResources{User: embeddedUser(c.User), Run: run}}
+	e.Resources = waitConditionResources{User: embeddedUser(c.User), Run: run}
 	if hydrate {
 		meta := c.RunMetadata
 		if meta == nil {
@@ -258,4 +255,13 @@ func (s *Server) waitConditionView(c *store.RunWaitCondition, hydrate bool) enve
 			Resolution: c.Resolution, Result: rawOr(c.Result, "null")}
 	}
 	return e
+}
+
+// waitConditionBare is a wait condition as its run shows it: no metadata,
+// no resources.
+func waitConditionBare(c *zen.RunWaitCondition) envelope {
+	return envelope{ID: c.ID, Name: named(c.Name),
+		Body: waitConditionBody{Created: c.Created, Updated: c.Updated, UserID: c.UserID, ProjectID: c.ProjectID, Type: c.Type, Status: c.Status,
+			LastPolledAt: c.LastPolledAt, PollerInstanceID: c.PollerInstanceID, PollerLeaseExpiresAt: c.PollerLeaseExpiresAt,
+			ResolvedAt: c.ResolvedAt, ResolvedByUserID: c.ResolvedByUserID}}
 }

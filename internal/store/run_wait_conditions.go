@@ -12,22 +12,8 @@ import (
 	"zengo/internal/zen"
 )
 
-// RunWaitCondition is what a dynamic run waits for (an answer from
-// outside), with the lease of the process that polls it.
-type RunWaitCondition struct {
-	ID, ProjectID, RunID                   uuid.UUID
-	UserID, ResolvedByUserID               *uuid.UUID
-	Name, Type, Status                     string
-	Question, Resolution, PollerInstanceID *string
-	DataSchema, Result                     json.RawMessage
-	LastPolledAt, PollerLeaseExpiresAt     *zen.Time
-	ResolvedAt                             *zen.Time
-	Created, Updated                       zen.Time
-
-	User        *zen.User
-	Run         *zen.Run
-	RunMetadata map[string]json.RawMessage
-}
+// RunWaitCondition is a run's wait condition (see zen.RunWaitCondition).
+type RunWaitCondition = zen.RunWaitCondition
 
 const waitConditionSelect = `wc.id, wc.project_id, wc.run_id, wc.user_id, wc.resolved_by_user_id, wc.name, wc.type, wc.status, wc.question,
 	wc.resolution, wc.poller_instance_id, wc.data_schema, wc.result, wc.last_polled_at, wc.poller_lease_expires_at, wc.resolved_at,
@@ -42,6 +28,24 @@ func scanWaitCondition(row interface{ Scan(...any) error }) (*RunWaitCondition, 
 }
 
 var waitConditionLinks = polymorphic[*RunWaitCondition]{"wait_condition", func(c *RunWaitCondition) uuid.UUID { return c.ID }}
+
+// pendingWaitConditions loads the pending wait condition of each run (at
+// most one), bare, as runs show it.
+func pendingWaitConditions(ctx context.Context, tx *Tx, runs []*zen.Run) error {
+	byRun := make(map[uuid.UUID]*zen.Run, len(runs))
+	for _, r := range runs {
+		byRun[r.ID] = r
+	}
+	return tx.each(ctx, `SELECT `+waitConditionSelect+` FROM run_wait_conditions wc WHERE wc.status = 'pending' AND wc.run_id IN (`+
+		placeholders(len(runs))+`)`, idArgs(runLinks.ids(runs)), func(rows *sql.Rows) error {
+		c, err := scanWaitCondition(rows)
+		if err != nil {
+			return err
+		}
+		byRun[c.RunID].ActiveWaitCondition = c
+		return nil
+	})
+}
 
 var waitConditionRelations = []relation[*RunWaitCondition]{
 	withUsers(ref[*RunWaitCondition, *zen.User]{func(c *RunWaitCondition) *uuid.UUID { return c.UserID }, func(c *RunWaitCondition, u *zen.User) { c.User = u }}),

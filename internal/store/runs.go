@@ -260,6 +260,7 @@ var runRelations = []relation[*zen.Run]{
 		}
 		return err
 	},
+	pendingWaitConditions,
 }
 
 // DisableRunHeartbeat records that a run's steps no longer send
