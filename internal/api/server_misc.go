@@ -119,9 +119,7 @@ func missingQuery(name string) fieldError {
 	return fieldError{typ: "missing", loc: []string{"query", name}, msg: "Field required", input: nil}
 }
 
-// serverLoadInfo is the reference's ServerLoadInfo. zengo counts its
-// operating-system threads, and its pool's connections on every engine
-// (the reference reports zeros on SQLite, which it opens without a pool).
+// serverLoadInfo is the reference's ServerLoadInfo.
 type serverLoadInfo struct {
 	Threads               int `json:"threads"`
 	DBConnectionsTotal    int `json:"db_connections_total"`
@@ -129,15 +127,22 @@ type serverLoadInfo struct {
 	DBConnectionsOverflow int `json:"db_connections_overflow"`
 }
 
+// loadInfo reports the process's operating-system threads and, on a
+// database server, its connection pool; on SQLite the reference reports no
+// connections (it opens SQLite without a pool), and so does zengo. A Go
+// pool never overflows.
 func (s *Server) loadInfo(r *http.Request) (any, error) {
 	threads, _ := runtime.ThreadCreateProfile(nil)
-	open, inUse := s.db.PoolStats()
-	return serverLoadInfo{Threads: threads, DBConnectionsTotal: open, DBConnectionsActive: inUse}, nil
+	info := serverLoadInfo{Threads: threads}
+	if s.db.Engine() != "sqlite" {
+		info.DBConnectionsTotal, info.DBConnectionsActive = s.db.PoolStats()
+	}
+	return info, nil
 }
 
-// emailOptIn records the answer to the dashboard's email prompt, for the
-// caller only, named by the id exactly as the reference compares it. Like
-// the reference, it keeps the choice, not the address.
+// emailOptIn records the answer to the dashboard's email prompt (the
+// email and the choice, both replaced, absent ones by null), for the
+// caller only, named by the id exactly as the reference compares it.
 func (s *Server) emailOptIn(r *http.Request) (any, error) {
 	var req userUpdate
 	if err := decodeBody(r, &req); err != nil {
@@ -153,7 +158,7 @@ func (s *Server) emailOptIn(r *http.Request) (any, error) {
 	if current(r).user.ID.String() != r.PathValue("user_name_or_id") {
 		return nil, &zen.Error{Code: zen.EUnauthorized, Name: "AuthorizationException", Message: "Users can not opt in on behalf of another user."}
 	}
-	updated, err := s.db.UpdateUser(r.Context(), u.ID, store.UserUpdate{EmailOptedIn: req.EmailOptedIn})
+	updated, err := s.db.UpdateUser(r.Context(), u.ID, store.UserUpdate{EmailAnswer: &store.EmailAnswer{Email: req.Email, OptedIn: req.EmailOptedIn}})
 	if err != nil {
 		return nil, err
 	}
