@@ -102,14 +102,18 @@ func (db *DB) CreateRunWaitCondition(ctx context.Context, n NewRunWaitCondition)
 	var out *RunWaitCondition
 	err := db.write(ctx, func(tx *Tx) error {
 		c := n.RunWaitCondition
-		var runProject uuid.UUID
-		var isDynamic sql.NullBool
-		err := tx.queryRow(ctx, `SELECT r.project_id, s.is_dynamic FROM pipeline_runs r LEFT JOIN pipeline_snapshots s ON s.id = r.snapshot_id
-			WHERE r.id = ?`+tx.db.dialect.forUpdate(), hexID(c.RunID)).Scan(dbID{&runProject}, &isDynamic)
+		var runProject, snapshotID uuid.UUID
+		err := tx.queryRow(ctx, `SELECT project_id, snapshot_id FROM pipeline_runs WHERE id = ?`+tx.db.dialect.forUpdate(), hexID(c.RunID)).
+			Scan(dbID{&runProject}, dbID{&snapshotID})
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && runProject != c.ProjectID) {
 			return zen.NotFound("The pipeline run with ID %s referenced by the run wait condition being created was not found in the '%s' project", c.RunID, n.ProjectLabel)
 		}
 		if err != nil {
+			return err
+		}
+		var isDynamic sql.NullBool
+		err = tx.queryRow(ctx, `SELECT is_dynamic FROM pipeline_snapshots WHERE id = ?`, hexID(snapshotID)).Scan(&isDynamic)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if !isDynamic.Bool {
