@@ -1,8 +1,9 @@
 package api
 
 import (
+	_ "embed"
+	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -250,7 +251,7 @@ func withRouteErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The mux serves HEAD with GET routes; the reference's routes take
 		// no HEAD (nor OPTIONS) but those without a method (/health,
-		// /ready), so both are looked up as a method no route names.
+		// /ready), so HEAD is looked up as a method no route names.
 		seen := r
 		if r.Method == http.MethodHead {
 			seen = r.Clone(r.Context())
@@ -260,8 +261,6 @@ func withRouteErrors(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
-		probe := &statusProbe{header: http.Header{}}
-		mux.ServeHTTP(probe, seen)
 		switch {
 		case r.Method == http.MethodGet && (r.URL.Path == "/api" || !strings.HasPrefix(r.URL.Path, "/api/")):
 			// The reference serves its dashboard on every other path.
@@ -271,30 +270,56 @@ func withRouteErrors(mux *http.ServeMux) http.Handler {
 			// never learns that another method exists.
 			writeJSON(w, http.StatusNotFound, plainDetail("Not Found"))
 		default:
-			// The reference names the methods of the first route that
-			// matches the path; its catch-all GET matches every path.
-			allow := "GET"
-			if probe.status == http.StatusMethodNotAllowed {
-				methods := strings.Split(probe.header.Get("Allow"), ", ")
-				if !slices.Contains(methods, "GET") && len(methods) > 0 && methods[0] != "" {
-					allow = methods[0]
-				}
-			}
-			w.Header().Set("Allow", allow)
+			w.Header().Set("Allow", referenceAllow(r.URL.Path))
 			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
 		}
 	})
 }
 
-// statusProbe captures what the mux would answer, without sending it.
-type statusProbe struct {
-	header http.Header
-	status int
+// routeOrder is the reference's routes in the order its router tries them,
+// each with the method of its first route (tools/gen_route_order.py).
+//
+//go:embed route_order.json
+var routeOrderJSON []byte
+
+var routeOrder = func() [][2]string {
+	var out [][2]string
+	if err := json.Unmarshal(routeOrderJSON, &out); err != nil {
+		panic("api: route_order.json: " + err.Error())
+	}
+	return out
+}()
+
+// referenceAllow is what the reference's 405 names: the method of the
+// first of its routes whose path matches, else GET (its dashboard's
+// catch-all, which matches every path).
+func referenceAllow(path string) string {
+	segs := strings.Split(path, "/")
+	for _, route := range routeOrder {
+		if pathMatches(route[0], segs) {
+			return route[1]
+		}
+	}
+	return "GET"
 }
 
-func (p *statusProbe) Header() http.Header         { return p.header }
-func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *statusProbe) WriteHeader(code int)        { p.status = code }
+// pathMatches matches a route template ({name} is one non-empty segment).
+func pathMatches(template string, segs []string) bool {
+	parts := strings.Split(template, "/")
+	if len(parts) != len(segs) {
+		return false
+	}
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") {
+			if segs[i] == "" {
+				return false
+			}
+		} else if p != segs[i] {
+			return false
+		}
+	}
+	return true
+}
 
 // serveNoDashboard answers the paths where the reference serves its web
 // dashboard. zengo has none; the page says where the API is.

@@ -152,7 +152,7 @@ func TestHookInvocations(t *testing.T) {
 		for i := 0; i < 30; i++ {
 			n := NewHookInvocation{HookInvocation: HookInvocation{ProjectID: f.project.ID, UserID: &f.admin.ID, PipelineRunID: run.ID,
 				HookType: "run_end", Status: "completed", StartTime: zen.NewTime(f.db.Now())},
-				OutputIDs: []NamedIDs{{Name: "zeta", IDs: []uuid.UUID{versions[2], versions[0]}}, {Name: "alpha", IDs: []uuid.UUID{versions[1]}}},
+				OutputIDs:    []NamedIDs{{Name: "zeta", IDs: []uuid.UUID{versions[2], versions[0]}}, {Name: "alpha", IDs: []uuid.UUID{versions[1]}}},
 				ProjectLabel: f.project.ID.String()}
 			if i == 0 {
 				n.LogsID = &logs.ID
