@@ -144,14 +144,7 @@ func (s *Server) loadInfo(r *http.Request) (any, error) {
 // email and the choice, both replaced, absent ones by null), for the
 // caller only, named by the id exactly as the reference compares it.
 func (s *Server) emailOptIn(r *http.Request) (any, error) {
-	var req userUpdate
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	if err := req.emailRule(); err != nil {
-		return nil, err
-	}
-	u, err := s.db.GetUser(r.Context(), r.PathValue("user_name_or_id"), store.AnyAccount)
+	req, u, err := s.userUpdateOf(r)
 	if err != nil {
 		return nil, err
 	}

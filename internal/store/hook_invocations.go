@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -109,14 +107,8 @@ func withHookOutputs(ctx context.Context, tx *Tx, items []*HookInvocation) error
 }
 
 func (tx *Tx) getHookInvocation(ctx context.Context, id uuid.UUID) (*HookInvocation, error) {
-	h, err := scanHookInvocation(tx.queryRow(ctx, `SELECT `+hookInvocationSelect+` FROM hook_invocations hi WHERE hi.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, zen.NotFound("Unable to get hook invocation with ID '%s': No hook invocation with this ID found", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return h, loadRelations(ctx, tx, []*HookInvocation{h}, hookInvocationRelations)
+	return getRow(ctx, tx, `SELECT `+hookInvocationSelect+` FROM hook_invocations hi WHERE hi.id = ?`, []any{hexID(id)}, scanHookInvocation,
+		zen.NotFound("Unable to get hook invocation with ID '%s': No hook invocation with this ID found", id), hookInvocationRelations)
 }
 
 // GetHookInvocation finds a hook invocation by id.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 
 	"github.com/google/uuid"
 
@@ -113,6 +115,20 @@ func withRunMetadata[T any](p polymorphic[T], set func(T, map[string]json.RawMes
 // withCurated loads the items' curated visualizations.
 func withCurated[T any](p polymorphic[T], set func(T, []*zen.CuratedVisualization)) relation[T] {
 	return withLinked(p, (*Tx).visualizationsOf, set)
+}
+
+// getRow reads the one row a query finds and fills its relations; no row
+// is the notFound error.
+func getRow[T any](ctx context.Context, tx *Tx, query string, args []any, scan func(interface{ Scan(...any) error }) (T, error),
+	notFound error, rels []relation[T]) (T, error) {
+	item, err := scan(tx.queryRow(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return item, notFound
+	}
+	if err != nil {
+		return item, err
+	}
+	return item, loadRelations(ctx, tx, []T{item}, rels)
 }
 
 // readByID runs one lookup by id in a read transaction: the body of every

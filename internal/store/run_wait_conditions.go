@@ -68,14 +68,7 @@ func (tx *Tx) getWaitCondition(ctx context.Context, id uuid.UUID, lock bool) (*R
 	if lock {
 		q += tx.db.dialect.forUpdate()
 	}
-	c, err := scanWaitCondition(tx.queryRow(ctx, q, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, waitConditionNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c, loadRelations(ctx, tx, []*RunWaitCondition{c}, waitConditionRelations)
+	return getRow(ctx, tx, q, []any{hexID(id)}, scanWaitCondition, waitConditionNotFound(id), waitConditionRelations)
 }
 
 // GetRunWaitCondition finds a wait condition by id.
