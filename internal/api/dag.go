@@ -249,6 +249,24 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 			}
 		}
 	}
+	var waits []dagNode
+	for _, c := range d.WaitConditions {
+		meta := jsonobj.New()
+		meta.Set("status", jsonString(c.Status))
+		meta.Set("type", jsonString(c.Type))
+		meta.Set("created_at", jsonString(c.Created.String()))
+		if c.Resolution != nil && *c.Resolution != "" {
+			meta.Set("resolution", jsonString(*c.Resolution))
+		}
+		if c.Question != nil && *c.Question != "" {
+			meta.Set("question", jsonString(*c.Question))
+		}
+		if c.ResolvedAt != nil {
+			meta.Set("resolved_at", jsonString(c.ResolvedAt.String()))
+		}
+		id := c.ID
+		g.add(&waits, dagNode{NodeID: "wait_condition/" + nodeName(c.Name), Type: "wait_condition", ID: &id, Name: c.Name, Metadata: meta})
+	}
 	for _, child := range d.ChildRuns {
 		meta := jsonobj.New()
 		meta.Set("status", jsonString(child.Status))
@@ -262,7 +280,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 		id := child.ID
 		g.add(&g.runs, dagNode{NodeID: "child_run/" + nodeName(child.Name), Type: "triggered_run", ID: &id, Name: child.Name, Metadata: meta})
 	}
-	nodes := append(append(g.steps, g.artifacts...), g.runs...)
+	nodes := append(append(append(g.steps, g.artifacts...), waits...), g.runs...)
 	if g.edges == nil {
 		g.edges = []dagEdge{}
 	}

@@ -387,6 +387,10 @@ var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(serviceState("")):         zen.ServiceStates,
 	reflect.TypeOf(statsTimeGranularity("")): {"hour", "day", "week", "month"},
 	reflect.TypeOf(statsAggregation("")):     {"avg", "sum", "min", "max"},
+	reflect.TypeOf(hookType("")):             hookTypes,
+	reflect.TypeOf(waitConditionType("")):    {"external_input"},
+	reflect.TypeOf(waitResolution("")):       {"continue", "abort"},
+	reflect.TypeOf(leaseMode("")):            {"refresh", "finalize", "abandon"},
 }
 
 // jsonDict is a JSON object kept as the client wrote it (its key order is
@@ -502,7 +506,8 @@ func setValue(val any, f reflect.Value, r rules, loc []string, errs *[]fieldErro
 		}
 		t, err := zen.ParseTime(s)
 		if err != nil {
-			bad("datetime_from_date_parsing", "Input should be a valid datetime or date, invalid character in year")
+			*errs = append(*errs, fieldError{typ: "datetime_from_date_parsing", loc: loc, input: val,
+				msg: "Input should be a valid datetime or date, invalid character in year", ctx: "{'error': 'invalid character in year'}"})
 			return
 		}
 		f.Set(reflect.ValueOf(t))

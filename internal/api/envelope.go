@@ -538,6 +538,9 @@ func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) env
 		mv := modelVersionBare(r.ModelVersion)
 		res.ModelVersion = &mv
 	}
+	if r.ActiveWaitCondition != nil {
+		res.ActiveWaitCondition = waitConditionBare(r.ActiveWaitCondition)
+	}
 	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBodyOf(r)}
 	if hydrate {
 		m := runMetadata{Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),

@@ -118,3 +118,23 @@ func FuzzPythonJSONError(f *testing.F) {
 		}
 	})
 }
+
+// A wrong method names the method of the reference's first route whose
+// path matches, in the reference's order.
+func TestReferenceAllow(t *testing.T) {
+	for path, want := range map[string]string{
+		"/api/v1/pipelines":            "POST",
+		"/api/v1/users":                "GET",
+		"/api/v1/login":                "POST",
+		"/api/v1/runs/x/stop":          "POST",
+		"/api/v1/tag_resources":        "POST",
+		"/api/v1/pipelines/x":          "GET",
+		"/api/v1/nothing-here":         "GET",
+		"/":                            "GET",
+		"/api/v1/users/x/email-opt-in": "PUT",
+	} {
+		if got := referenceAllow(path); got != want {
+			t.Errorf("%s: %s, want %s", path, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,6 +204,9 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// corsMethods are the methods Starlette's allow_methods=["*"] stands for.
+var corsMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY"}
+
 // withCORS allows browsers on any origin, with credentials, as the
 // reference does by default, and answers preflight requests.
 func withCORS(next http.Handler) http.Handler {
@@ -220,10 +224,24 @@ func withCORS(next http.Handler) http.Handler {
 			h.Set("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network")
 			h.Set("Access-Control-Allow-Methods", "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, QUERY")
 			h.Set("Access-Control-Max-Age", "600")
-			if hdrs := r.Header.Get("Access-Control-Request-Headers"); hdrs != "" {
-				h.Set("Access-Control-Allow-Headers", hdrs)
+			if hdrs, ok := r.Header["Access-Control-Request-Headers"]; ok {
+				h.Set("Access-Control-Allow-Headers", hdrs[0])
+			}
+			// Starlette's CORSMiddleware refuses what it does not allow,
+			// with every preflight header still set.
+			var failures []string
+			if !slices.Contains(corsMethods, r.Header.Get("Access-Control-Request-Method")) {
+				failures = append(failures, "method")
+			}
+			if _, ok := r.Header["Access-Control-Request-Private-Network"]; ok {
+				failures = append(failures, "private-network")
 			}
 			h.Set("Content-Type", "text/plain; charset=utf-8")
+			if len(failures) > 0 {
+				w.WriteHeader(http.StatusBadRequest)
+				w.Write([]byte("Disallowed CORS " + strings.Join(failures, ", ")))
+				return
+			}
 			w.WriteHeader(http.StatusOK)
 			w.Write([]byte("OK"))
 			return

@@ -1,8 +1,9 @@
 package api
 
 import (
+	_ "embed"
+	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -51,6 +52,17 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/statistics", s.statistics)
 	authed("GET /api/v1/component-types", s.componentTypes)
 	authed("GET /api/v1/onboarding_state", s.onboardingState)
+	authed("GET /api/v1/load-info", s.loadInfo)
+	public("GET /api/v1/supported-events", handler(supportedEvents))
+	authed("GET /api/v1/stack-deployment/info", stackDeploymentInfo)
+	authed("GET /api/v1/stack-deployment/config", s.stackDeploymentConfig)
+	authed("GET /api/v1/stack-deployment/stack", deployedStack)
+
+	// Resource requests: refused as on a server without resource pools.
+	listed("GET /api/v1/resource_requests", s.listResourceRequests())
+	authed("GET /api/v1/resource_requests/{resource_request_id}", getResourceRequest)
+	authed("POST /api/v1/resource_requests/{resource_request_id}/release", releaseResourceRequest)
+	authed("POST /api/v1/resource_requests/{resource_request_id}/renew", renewResourceRequest)
 
 	// Users.
 	authed("GET /api/v1/current-user", s.getCurrentUser)
@@ -61,6 +73,7 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/users/{user_name_or_id}", s.updateUser)
 	authed("DELETE /api/v1/users/{user_name_or_id}", s.deleteUser)
 	authed("PUT /api/v1/users/{user_name_or_id}/deactivate", s.deactivateUser)
+	authed("PUT /api/v1/users/{user_name_or_id}/email-opt-in", s.emailOptIn)
 
 	// Service accounts and their API keys.
 	listed("GET /api/v1/service_accounts", s.listServiceAccounts())
@@ -227,6 +240,16 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/run-metadata", s.addRunMetadata)
 	authed("POST /api/v1/workspaces/{project_name_or_id}/run-metadata", s.addRunMetadata)
 	authed("GET /api/v1/code_repositories", s.listCodeRepositories)
+	authed("GET /api/v1/workspaces/{workspace}/code_repositories", s.listCodeRepositories)
+	listed("GET /api/v1/run_wait_conditions", s.listRunWaitConditions())
+	authed("POST /api/v1/run_wait_conditions", s.createRunWaitCondition)
+	authed("GET /api/v1/run_wait_conditions/{run_wait_condition_id}", s.getRunWaitCondition())
+	authed("PUT /api/v1/run_wait_conditions/{run_wait_condition_id}", s.updateRunWaitConditionLease)
+	authed("PUT /api/v1/run_wait_conditions/{run_wait_condition_id}/resolve", s.resolveRunWaitCondition)
+	listed("GET /api/v1/hook_invocations", s.listHookInvocations())
+	authed("POST /api/v1/hook_invocations", s.createHookInvocation)
+	authed("GET /api/v1/hook_invocations/{hook_invocation_id}", s.getHookInvocation())
+	authed("DELETE /api/v1/hook_invocations/{hook_invocation_id}", s.deleteHookInvocation())
 
 	// Artifacts and their versions.
 	listed("GET /api/v1/artifacts", s.listArtifacts())
@@ -294,21 +317,23 @@ func (s *Server) routes() http.Handler {
 // of the mux's plain text.
 func (s *Server) withRouteErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodHead && r.URL.Path != "/health" && r.URL.Path != "/ready" {
-			// The reference's routes take no HEAD.
-			w.Header().Set("Allow", "GET")
-			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
-			return
+		// The mux serves HEAD with GET routes; the reference's routes take
+		// no HEAD (nor OPTIONS) but those without a method (/health,
+		// /ready), so HEAD is looked up as a method no route names.
+		seen := r
+		if r.Method == http.MethodHead {
+			seen = r.Clone(r.Context())
+			seen.Method = "ZENGO-PROBE"
 		}
-		if _, pattern := mux.Handler(r); pattern != "" {
+		if _, pattern := mux.Handler(seen); pattern != "" {
 			setRoute(r, pattern)
 			mux.ServeHTTP(w, r)
 			return
 		}
-		probe := &statusProbe{header: http.Header{}}
-		mux.ServeHTTP(probe, r)
 		switch {
-		case r.Method == http.MethodGet && (r.URL.Path == "/api" || !strings.HasPrefix(r.URL.Path, "/api/")):
+		case (r.Method == http.MethodGet || r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/assets/")) &&
+			(r.URL.Path == "/api" || !strings.HasPrefix(r.URL.Path, "/api/")):
+			// (The reference's dashboard files answer HEAD too.)
 			// The reference serves its dashboard on every other path.
 			setRoute(r, "dashboard")
 			s.dashboard.serve(w, r)
@@ -317,27 +342,53 @@ func (s *Server) withRouteErrors(mux *http.ServeMux) http.Handler {
 			// never learns that another method exists.
 			writeJSON(w, http.StatusNotFound, plainDetail("Not Found"))
 		default:
-			// The reference names the methods of the first route that
-			// matches the path; its catch-all GET matches every path.
-			allow := "GET"
-			if probe.status == http.StatusMethodNotAllowed {
-				methods := strings.Split(probe.header.Get("Allow"), ", ")
-				if !slices.Contains(methods, "GET") && len(methods) > 0 && methods[0] != "" {
-					allow = methods[0]
-				}
-			}
-			w.Header().Set("Allow", allow)
+			w.Header().Set("Allow", referenceAllow(r.URL.Path))
 			writeJSON(w, http.StatusMethodNotAllowed, plainDetail("Method Not Allowed"))
 		}
 	})
 }
 
-// statusProbe captures what the mux would answer, without sending it.
-type statusProbe struct {
-	header http.Header
-	status int
+// routeOrder is the reference's routes in the order its router tries them,
+// each with the method of its first route (tools/gen_route_order.py).
+//
+//go:embed route_order.json
+var routeOrderJSON []byte
+
+var routeOrder = func() [][2]string {
+	var out [][2]string
+	if err := json.Unmarshal(routeOrderJSON, &out); err != nil {
+		panic("api: route_order.json: " + err.Error())
+	}
+	return out
+}()
+
+// referenceAllow is what the reference's 405 names: the method of the
+// first of its routes whose path matches, else GET (its dashboard's
+// catch-all, which matches every path).
+func referenceAllow(path string) string {
+	segs := strings.Split(path, "/")
+	for _, route := range routeOrder {
+		if pathMatches(route[0], segs) {
+			return route[1]
+		}
+	}
+	return "GET"
 }
 
-func (p *statusProbe) Header() http.Header         { return p.header }
-func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *statusProbe) WriteHeader(code int)        { p.status = code }
+// pathMatches matches a route template ({name} is one non-empty segment).
+func pathMatches(template string, segs []string) bool {
+	parts := strings.Split(template, "/")
+	if len(parts) != len(segs) {
+		return false
+	}
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") {
+			if segs[i] == "" {
+				return false
+			}
+		} else if p != segs[i] {
+			return false
+		}
+	}
+	return true
+}

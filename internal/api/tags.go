@@ -30,7 +30,10 @@ func enumError(loc []string, value any, allowed []string) fieldError {
 	for i, a := range allowed {
 		quoted[i] = "'" + a + "'"
 	}
-	expected := strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+	expected := quoted[0]
+	if len(quoted) > 1 {
+		expected = strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+	}
 	return fieldError{typ: "enum", loc: loc, msg: "Input should be " + expected, input: value, ctx: "{'expected': " + zen.PyRepr(expected) + "}"}
 }
 

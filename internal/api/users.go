@@ -112,15 +112,21 @@ func (s *Server) getUser(r *http.Request) (any, error) {
 	return userView(u, hydrate, false), nil
 }
 
-func (s *Server) updateUser(r *http.Request) (any, error) {
+// userUpdateOf reads a UserUpdate body and the account the path names.
+func (s *Server) userUpdateOf(r *http.Request) (*userUpdate, *zen.User, error) {
 	var req userUpdate
 	if err := decodeBody(r, &req); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := req.emailRule(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := s.db.GetUser(r.Context(), r.PathValue("user_name_or_id"), store.AnyAccount)
+	return &req, u, err
+}
+
+func (s *Server) updateUser(r *http.Request) (any, error) {
+	req, u, err := s.userUpdateOf(r)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +143,7 @@ func (s *Server) updateUser(r *http.Request) (any, error) {
 		if !self {
 			return nil, forbidden("Users cannot change the password of other users. Use the account deactivation and activation flow instead.")
 		}
-		if err := s.setPassword(r, &up, req); err != nil {
+		if err := s.setPassword(r, &up, *req); err != nil {
 			return nil, err
 		}
 	}

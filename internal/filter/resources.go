@@ -217,6 +217,32 @@ var Devices = &Resource{Model: "OAuthDeviceFilter", Fields: userScoped(
 	Field{Name: "failed_auth_attempts", Type: Int}, Field{Name: "last_login", Type: Datetime}),
 	SortKeys: []string{"user"}, Unsortable: userScopedUnsortable}
 
+// HookInvocations is the reference's HookInvocationFilter.
+var HookInvocations = &Resource{Model: "HookInvocationFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "pipeline_run_id", Type: UUID}, Field{Name: "step_run_id", Type: UUID},
+	Field{Name: "hook_type", Type: String}, Field{Name: "name", Type: String}, Field{Name: "status", Type: String},
+	Field{Name: "start_time", Type: Datetime}, Field{Name: "end_time", Type: Datetime}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
+
+// RunWaitConditions is the reference's RunWaitConditionFilter.
+var RunWaitConditions = &Resource{Model: "RunWaitConditionFilter", Fields: userScoped(runMetadataField,
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "pipeline_run", Type: String, Custom: true}, Field{Name: "type", Type: String},
+	Field{Name: "status", Type: String}, Field{Name: "name", Type: String},
+	Field{Name: "resolved_by", Type: String, Custom: true}, Field{Name: "resolved_at", Type: Datetime},
+	Field{Name: "resolution", Type: String}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "run_metadata", "pipeline_run", "resolved_by"}}
+
+// ResourceRequests is the reference's ResourceRequestFilter: its own fields
+// take a UUID or any string, so only the shared ones can fail.
+var ResourceRequests = &Resource{Model: "ResourceRequestFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "reclaim_tolerance", Type: String}, Field{Name: "component_id", Type: String},
+	Field{Name: "step_run_id", Type: String}, Field{Name: "preemption_initiated_by_id", Type: String},
+	Field{Name: "status", Type: String}, Field{Name: "pipeline_run_id", Type: String}, Field{Name: "pool_id", Type: String}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
+
 // schemas names each resource's table class as the reference's messages
 // do.
 func init() {
@@ -228,7 +254,8 @@ func init() {
 		ModelVersionArtifacts: "ModelVersionArtifactSchema", ModelVersionRuns: "ModelVersionPipelineRunSchema",
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
 		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema", Devices: "OAuthDeviceSchema",
-		Services: "ServiceSchema", Secrets: "SecretSchema",
+		Services: "ServiceSchema", Secrets: "SecretSchema", ResourceRequests: "ResourceRequestSchema",
+		HookInvocations: "HookInvocationSchema", RunWaitConditions: "RunWaitConditionSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

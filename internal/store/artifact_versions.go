@@ -510,7 +510,7 @@ var metadataTargets = map[string]struct{ table, noun string }{
 	"artifact_version": {"artifact_versions", "artifact version"},
 	"model_version":    {"", "model version"},
 	"schedule":         {"schedules", "schedule"},
-	"wait_condition":   {"", "run wait condition"},
+	"wait_condition":   {"run_wait_conditions", "run wait condition"},
 }
 
 // AddRunMetadata records metadata for each named resource, after checking

@@ -25,18 +25,19 @@ import (
 // rows (ZenML's TaggableResourceTypes, MetadataResourceTypes and
 // VisualizableResourceTypes share these names).
 var linkedTypes = map[string]string{
-	"projects":           "project",
-	"pipelines":          "pipeline",
-	"pipeline_snapshots": "pipeline_snapshot",
-	"pipeline_runs":      "pipeline_run",
-	"step_runs":          "step_run",
-	"artifacts":          "artifact",
-	"artifact_versions":  "artifact_version",
-	"models":             "model",
-	"model_versions":     "model_version",
-	"schedules":          "schedule",
-	"run_templates":      "run_template",
-	"deployments":        "deployment",
+	"projects":            "project",
+	"pipelines":           "pipeline",
+	"pipeline_snapshots":  "pipeline_snapshot",
+	"pipeline_runs":       "pipeline_run",
+	"step_runs":           "step_run",
+	"artifacts":           "artifact",
+	"artifact_versions":   "artifact_version",
+	"models":              "model",
+	"model_versions":      "model_version",
+	"schedules":           "schedule",
+	"run_templates":       "run_template",
+	"deployments":         "deployment",
+	"run_wait_conditions": "wait_condition",
 }
 
 // linkTables are the polymorphic tables (resource_id, resource_type).

@@ -12,8 +12,8 @@ import (
 
 // RunDAG is what a run's DAG is drawn from: the run (with its snapshot's
 // step configurations), its step runs (retried attempts left out), every
-// artifact they read and wrote, the step metadata asked for, and the
-// run's child runs. Loading it takes the same few statements whatever the
+// artifact they read and wrote, the step metadata asked for, its wait
+// conditions and the run's child runs. Loading it takes the same few statements whatever the
 // run's size.
 type RunDAG struct {
 	Run       *zen.Run
@@ -21,6 +21,8 @@ type RunDAG struct {
 	IO        []DAGArtifact
 	Metadata  map[uuid.UUID]map[string]json.RawMessage
 	ChildRuns []*zen.Run
+	// WaitConditions are the run's wait conditions, oldest first.
+	WaitConditions []*RunWaitCondition
 }
 
 // DAGStep is a step run as the DAG shows it.
@@ -104,6 +106,17 @@ func (db *DB) GetRunDAG(ctx context.Context, runID uuid.UUID, metadataKeys []str
 			if err != nil {
 				return err
 			}
+		}
+		err = tx.each(ctx, `SELECT `+waitConditionSelect+` FROM run_wait_conditions wc WHERE wc.run_id = ? ORDER BY wc.created, wc.id`, []any{hexID(runID)}, func(rows *sql.Rows) error {
+			c, err := scanWaitCondition(rows)
+			if err != nil {
+				return err
+			}
+			out.WaitConditions = append(out.WaitConditions, c)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		return tx.each(ctx, `SELECT `+runSelect+` FROM pipeline_runs r WHERE r.parent_run_id = ? ORDER BY r.created, r.id`, []any{hexID(runID)}, func(rows *sql.Rows) error {
 			r, err := scanRun(rows)

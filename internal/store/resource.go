@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 
 	"github.com/google/uuid"
 
@@ -115,6 +117,20 @@ func withCurated[T any](p polymorphic[T], set func(T, []*zen.CuratedVisualizatio
 	return withLinked(p, (*Tx).visualizationsOf, set)
 }
 
+// getRow reads the one row a query finds and fills its relations; no row
+// is the notFound error.
+func getRow[T any](ctx context.Context, tx *Tx, query string, args []any, scan func(interface{ Scan(...any) error }) (T, error),
+	notFound error, rels []relation[T]) (T, error) {
+	item, err := scan(tx.queryRow(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return item, notFound
+	}
+	if err != nil {
+		return item, err
+	}
+	return item, loadRelations(ctx, tx, []T{item}, rels)
+}
+
 // readByID runs one lookup by id in a read transaction: the body of every
 // Get method.
 func readByID[T any](ctx context.Context, db *DB, id uuid.UUID, get func(*Tx, context.Context, uuid.UUID) (T, error)) (T, error) {
@@ -139,4 +155,19 @@ func (tx *Tx) checkName(ctx context.Context, table, kind, verb, name string, pro
 		return err
 	}
 	return zen.Errorf(zen.EConflict, "Unable to %s the requested %s with name '%s': Found another existing %s with the same name in the '%s' project.", verb, kind, name, kind, project)
+}
+
+// checkReference answers the reference's 404 when a project-scoped row a
+// new resource names (its run, its step, an artifact version) is missing
+// from the resource's project; projectLabel is the project as the request
+// named it, which the message repeats.
+func (tx *Tx) checkReference(ctx context.Context, table, refKind string, id uuid.UUID, kind string, projectID uuid.UUID, projectLabel string) error {
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ? AND project_id = ?`, hexID(id), hexID(projectID)).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return zen.NotFound("The %s with ID %s referenced by the %s being created was not found in the '%s' project", refKind, id, kind, projectLabel)
+	}
+	return nil
 }

@@ -260,6 +260,7 @@ var runRelations = []relation[*zen.Run]{
 		}
 		return err
 	},
+	pendingWaitConditions,
 }
 
 // DisableRunHeartbeat records that a run's steps no longer send
@@ -294,39 +295,8 @@ func (db *DB) UpdateRun(ctx context.Context, id uuid.UUID, up RunUpdate, userID 
 		}
 		var set conditions
 		if up.Status != nil {
-			stepCount, isDynamic := 0, false
-			if run.Snapshot != nil {
-				stepCount, isDynamic = run.Snapshot.StepCount, run.Snapshot.IsDynamic
-			}
-			var steps []string
-			if !isDynamic {
-				if steps, err = tx.stepStatuses(ctx, id); err != nil {
-					return err
-				}
-			}
-			change, err := zen.NextRunStatus(run.Status, *up.Status, isDynamic, stepCount, steps, run.ParentRunID != nil)
-			if err != nil {
+			if err := tx.runStatusChange(ctx, run, *up.Status, up.StatusReason, &set); err != nil {
 				return err
-			}
-			if !change.Ignored {
-				set.addSQL("status = ?", change.Status)
-				set.addSQL("in_progress = ?", change.InProgress)
-				switch {
-				case up.StatusReason != nil:
-					set.addSQL("status_reason = ?", *up.StatusReason)
-				case change.Status != run.Status && !(run.Status == zen.StatusStopping && change.Status == zen.StatusStopped):
-					set.addSQL("status_reason = NULL")
-				}
-				if change.Status == zen.StatusResuming {
-					set.addSQL("end_time = NULL")
-				} else if run.InProgress && !change.InProgress && run.EndTime == nil {
-					set.addSQL("end_time = ?", tx.now.Micros())
-				}
-				if zen.IsFinished(change.Status) {
-					if err := tx.markOnboarding(ctx, "pipeline_run"); err != nil {
-						return err
-					}
-				}
 			}
 		}
 		if up.ExceptionInfo != nil {
@@ -354,6 +324,68 @@ func (db *DB) UpdateRun(ctx context.Context, id uuid.UUID, up RunUpdate, userID 
 		return err
 	})
 	return out, err
+}
+
+// runStatusChange adds to set what a requested status changes on a run,
+// by the reference's transition rules (for static pipelines, read against
+// its steps).
+func (tx *Tx) runStatusChange(ctx context.Context, run *zen.Run, status string, reason *string, set *conditions) error {
+	stepCount, isDynamic := 0, false
+	if run.Snapshot != nil {
+		stepCount, isDynamic = run.Snapshot.StepCount, run.Snapshot.IsDynamic
+	}
+	var steps []string
+	if !isDynamic {
+		var err error
+		if steps, err = tx.stepStatuses(ctx, run.ID); err != nil {
+			return err
+		}
+	}
+	change, err := zen.NextRunStatus(run.Status, status, isDynamic, stepCount, steps, run.ParentRunID != nil)
+	if err != nil {
+		return err
+	}
+	if !change.Ignored {
+		set.addSQL("status = ?", change.Status)
+		set.addSQL("in_progress = ?", change.InProgress)
+		switch {
+		case reason != nil:
+			set.addSQL("status_reason = ?", *reason)
+		case change.Status != run.Status && !(run.Status == zen.StatusStopping && change.Status == zen.StatusStopped):
+			set.addSQL("status_reason = NULL")
+		}
+		if change.Status == zen.StatusResuming {
+			set.addSQL("end_time = NULL")
+		} else if run.InProgress && !change.InProgress && run.EndTime == nil {
+			set.addSQL("end_time = ?", tx.now.Micros())
+		}
+		if zen.IsFinished(change.Status) {
+			if err := tx.markOnboarding(ctx, "pipeline_run"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// requestRunStatus moves a run as a client's status update would; an
+// empty reason is none.
+func (tx *Tx) requestRunStatus(ctx context.Context, id uuid.UUID, status, reason string) error {
+	run, err := tx.getRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	var why *string
+	if reason != "" {
+		why = &reason
+	}
+	var set conditions
+	if err := tx.runStatusChange(ctx, run, status, why, &set); err != nil {
+		return err
+	}
+	set.addSQL("updated = ?", tx.now.Micros())
+	_, err = tx.exec(ctx, "UPDATE pipeline_runs SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+	return err
 }
 
 // DeleteRun removes a run; its pipeline's latest run moves to the next

@@ -123,8 +123,11 @@ func (tx *Tx) logsOf(ctx context.Context, column string, ids []uuid.UUID) (map[u
 			return nil, err
 		}
 		key := l.PipelineRunID
-		if column == "step_run_id" {
+		switch column {
+		case "step_run_id":
 			key = l.StepRunID
+		case "hook_invocation_id":
+			key = l.HookInvocationID
 		}
 		out[*key] = append(out[*key], l)
 	}

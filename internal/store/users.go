@@ -176,6 +176,15 @@ type UserUpdate struct {
 	DefaultProjectID    *uuid.UUID
 	PasswordHash        *string
 	ActivationTokenHash **string
+	// EmailAnswer, when set, replaces both the email and the opt-in, nulls
+	// included (the answer to the email prompt).
+	EmailAnswer *EmailAnswer
+}
+
+// EmailAnswer is a user's answer to the email prompt.
+type EmailAnswer struct {
+	Email   *string
+	OptedIn *bool
 }
 
 // UpdateUser changes an account and returns it as stored.
@@ -202,6 +211,10 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, up UserUpdate) (*zen
 		}
 		if up.EmailOptedIn != nil {
 			add("email_opted_in", *up.EmailOptedIn)
+		}
+		if up.EmailAnswer != nil {
+			add("email", up.EmailAnswer.Email)
+			add("email_opted_in", up.EmailAnswer.OptedIn)
 		}
 		if up.Active != nil {
 			add("active", *up.Active)

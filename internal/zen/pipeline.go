@@ -128,6 +128,7 @@ const (
 	StatusStopping     = "stopping"
 	StatusStopped      = "stopped"
 	StatusResuming     = "resuming"
+	StatusPaused       = "paused"
 )
 
 // ExecutionStatuses lists every valid status.
@@ -172,6 +173,8 @@ type Run struct {
 	Pipeline *Pipeline
 	Tags     []*Tag
 	Logs     []*Logs
+	// ActiveWaitCondition is the run's pending wait condition, if any.
+	ActiveWaitCondition *RunWaitCondition
 	// ModelVersion is the run's model version, bare (no relations).
 	ModelVersion *ModelVersion
 }
@@ -208,4 +211,21 @@ type Logs struct {
 	HookInvocationID *uuid.UUID
 	Created, Updated Time
 	User             *User
+}
+
+// RunWaitCondition is what a dynamic run waits for (an answer from
+// outside), with the lease of the process that polls it.
+type RunWaitCondition struct {
+	ID, ProjectID, RunID                   uuid.UUID
+	UserID, ResolvedByUserID               *uuid.UUID
+	Name, Type, Status                     string
+	Question, Resolution, PollerInstanceID *string
+	DataSchema, Result                     json.RawMessage
+	LastPolledAt, PollerLeaseExpiresAt     *Time
+	ResolvedAt                             *Time
+	Created, Updated                       Time
+
+	User        *User
+	Run         *Run
+	RunMetadata map[string]json.RawMessage
 }

@@ -21,13 +21,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from pydantic import StrictBool, StrictStr, TypeAdapter, ValidationError
 from zenml import models as zm
 from zenml.config.pipeline_configurations import PipelineConfiguration
 from zenml.config.step_configurations import StepConfiguration
-from zenml.enums import ExecutionStatus
+from zenml.enums import ExecutionStatus, RunWaitConditionStatus
 from zenml.models.v2.misc.log_models import LogEntry, LogsEntriesResponse
 
 V1 = "/api/v1"
@@ -119,6 +119,13 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/statistics", zm.ServerStatistics),  # server
     Route("GET", f"{V1}/onboarding_state", List[StrictStr]),  # server
     Route("GET", f"{V1}/component-types", List[StrictStr]),  # server
+    Route("GET", f"{V1}/load-info", zm.ServerLoadInfo),  # server
+    Route("GET", f"{V1}/supported-events", List[Dict[str, Optional[StrictStr]]]),  # server
+    Route("PUT", f"{V1}/users/{{id}}/email-opt-in", zm.UserResponse),  # server
+    Route("GET", f"{V1}/stack-deployment/info", zm.StackDeploymentInfo),
+    Route("GET", f"{V1}/stack-deployment/config", zm.StackDeploymentConfig),
+    Route("GET", f"{V1}/stack-deployment/stack", Optional[zm.DeployedStack]),
+    Route("GET", f"{V1}/workspaces/{{id}}/code_repositories", zm.Page[zm.CodeRepositoryResponse]),
     Route("GET", "/health", StrictStr),  # server
     Route("GET", "/ready", StrictStr),  # server
     Route("OPTIONS", f"{V1}/{{route}}", UNPARSED),  # CORS preflight, answered by the middleware
@@ -203,6 +210,16 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/steps/{{id}}/status", ExecutionStatus),  # server
     *_resource(f"{V1}/steps", zm.StepRunResponse),
     *_resource(f"{V1}/logs", zm.LogsResponse),
+    *_resource(f"{V1}/hook_invocations", zm.HookInvocationResponse),
+    Route("PUT", f"{V1}/run_wait_conditions/{{id}}/resolve", zm.RunWaitConditionResponse),
+    Route("PUT", f"{V1}/run_wait_conditions/{{id}}", RunWaitConditionStatus),
+    Route("POST", f"{V1}/run_wait_conditions", zm.RunWaitConditionResponse),
+    Route("GET", f"{V1}/run_wait_conditions", zm.Page[zm.RunWaitConditionResponse]),
+    Route("GET", f"{V1}/run_wait_conditions/{{id}}", zm.RunWaitConditionResponse),
+    Route("GET", f"{V1}/resource_requests", zm.Page[zm.ResourceRequestResponse]),
+    Route("GET", f"{V1}/resource_requests/{{id}}", zm.ResourceRequestResponse),
+    Route("POST", f"{V1}/resource_requests/{{id}}/release", zm.ResourceRequestResponse),
+    Route("POST", f"{V1}/resource_requests/{{id}}/renew", zm.ResourceRequestResponse),
     Route("POST", f"{V1}/artifact_versions/batch", List[zm.ArtifactVersionResponse]),
     Route("DELETE", f"{V1}/artifact_versions", UNPARSED),
     Route("GET", f"{V1}/artifact_versions/{{id}}/visualize", zm.LoadedVisualization),
