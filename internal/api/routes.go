@@ -27,9 +27,11 @@ func (s *Server) routes() http.Handler {
 	// Public.
 	public("/health", http.HandlerFunc(s.health))
 	public("/ready", http.HandlerFunc(s.ready))
-	public("GET /openapi.json", http.HandlerFunc(s.serveOpenAPI))
-	public("GET /docs", http.HandlerFunc(serveSwaggerUI))
-	public("GET /redoc", http.HandlerFunc(serveRedoc))
+	// The document and its pages, which it does not list (as the
+	// reference's does not).
+	mux.Handle("GET /openapi.json", http.HandlerFunc(s.serveOpenAPI))
+	mux.Handle("GET /docs", http.HandlerFunc(serveSwaggerUI))
+	mux.Handle("GET /redoc", http.HandlerFunc(serveRedoc))
 	switch s.cfg.Metrics {
 	case "", "public":
 		public("GET /metrics", http.HandlerFunc(s.serveMetrics))
