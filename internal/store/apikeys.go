@@ -128,7 +128,7 @@ func (db *DB) UpdateAPIKey(ctx context.Context, serviceAccountID, id uuid.UUID, 
 			set.addSQL("active = ?", *up.Active)
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		_, err := tx.exec(ctx, "UPDATE api_keys SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		_, err := tx.updateByID(ctx, "api_keys", id, set)
 		if tx.db.dialect.isUniqueViolation(err) {
 			return zen.Errorf(zen.EConflict, "Unable to update API key with name '%s': Found an existing API key with the same name for the same service account.", deref(up.Name))
 		}

@@ -141,7 +141,7 @@ func (db *DB) UpdateArtifact(ctx context.Context, id uuid.UUID, up ArtifactUpdat
 		if up.HasCustomName != nil {
 			set.addSQL("has_custom_name = ?", *up.HasCustomName)
 		}
-		_, err = tx.exec(ctx, "UPDATE artifacts SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		_, err = tx.updateByID(ctx, "artifacts", id, set)
 		if tx.db.dialect.isUniqueViolation(err) {
 			return artifactRace(*up.Name)
 		}

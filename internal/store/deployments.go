@@ -156,7 +156,7 @@ func (db *DB) UpdateDeployment(ctx context.Context, id uuid.UUID, up DeploymentU
 		if up.Metadata != nil {
 			set.addSQL("deployment_metadata = ?", string(up.Metadata))
 		}
-		if _, err := tx.exec(ctx, "UPDATE deployments SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "deployments", id, set); err != nil {
 			return err
 		}
 		if err := tx.retag(ctx, "deployment", id, up.AddTags, up.RemoveTags, up.UserID); err != nil {

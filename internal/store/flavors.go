@@ -194,7 +194,7 @@ func (db *DB) UpdateFlavor(ctx context.Context, id uuid.UUID, up FlavorUpdate) (
 				set.addSQL(c+" = ?", v)
 			}
 		}
-		_, err = tx.exec(ctx, "UPDATE flavors SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		_, err = tx.updateByID(ctx, "flavors", id, set)
 		if tx.db.dialect.isUniqueViolation(err) {
 			return flavorTaken("update", f.Type, f.Name)
 		}

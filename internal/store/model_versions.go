@@ -208,7 +208,7 @@ func (db *DB) UpdateModelVersion(ctx context.Context, id uuid.UUID, up ModelVers
 		if up.Description != nil {
 			set.addSQL("description = ?", *up.Description)
 		}
-		if _, err := tx.exec(ctx, "UPDATE model_versions SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "model_versions", id, set); err != nil {
 			return err
 		}
 		if err := tx.retag(ctx, "model_version", id, up.AddTags, up.RemoveTags, userID); err != nil {

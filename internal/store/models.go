@@ -138,7 +138,7 @@ func (db *DB) UpdateModel(ctx context.Context, id uuid.UUID, up ModelUpdate, use
 		if up.SaveModelsToRegistry != nil {
 			set.addSQL("save_models_to_registry = ?", *up.SaveModelsToRegistry)
 		}
-		if _, err := tx.exec(ctx, "UPDATE models SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "models", id, set); err != nil {
 			return err
 		}
 		if err := tx.retag(ctx, "model", id, up.AddTags, up.RemoveTags, userID); err != nil {

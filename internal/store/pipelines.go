@@ -104,7 +104,7 @@ func (db *DB) UpdatePipeline(ctx context.Context, id uuid.UUID, up PipelineUpdat
 			set.addSQL("description = ?", up.Description)
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		res, err := tx.exec(ctx, "UPDATE pipelines SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		res, err := tx.updateByID(ctx, "pipelines", id, set)
 		if err != nil {
 			return err
 		}

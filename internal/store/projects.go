@@ -98,7 +98,7 @@ func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, up ProjectUpdate)
 			set.addSQL("metadata = ?", string(up.Metadata))
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		_, err := tx.exec(ctx, "UPDATE projects SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		_, err := tx.updateByID(ctx, "projects", id, set)
 		if tx.db.dialect.isUniqueViolation(err) {
 			return zen.Errorf(zen.EConflict, "Unable to update the requested project with name '%s': Found another existing project with the same name.", deref(up.Name))
 		}

@@ -171,3 +171,8 @@ func (tx *Tx) checkReference(ctx context.Context, table, refKind string, id uuid
 	}
 	return nil
 }
+
+// updateByID applies set (the changed columns) to one row of table.
+func (tx *Tx) updateByID(ctx context.Context, table string, id uuid.UUID, set conditions) (sql.Result, error) {
+	return tx.exec(ctx, "UPDATE "+table+" SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+}

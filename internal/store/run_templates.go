@@ -211,7 +211,7 @@ func (db *DB) UpdateRunTemplate(ctx context.Context, id uuid.UUID, up RunTemplat
 		if up.Hidden != nil {
 			set.addSQL("hidden = ?", *up.Hidden)
 		}
-		if _, err := tx.exec(ctx, "UPDATE run_templates SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "run_templates", id, set); err != nil {
 			return err
 		}
 		if err := tx.retag(ctx, "run_template", id, up.AddTags, up.RemoveTags, up.UserID); err != nil {

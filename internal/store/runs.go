@@ -303,7 +303,7 @@ func (db *DB) UpdateRun(ctx context.Context, id uuid.UUID, up RunUpdate, userID 
 			set.addSQL("exception_info = ?", nullableJSON(up.ExceptionInfo))
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		if _, err := tx.exec(ctx, "UPDATE pipeline_runs SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "pipeline_runs", id, set); err != nil {
 			return err
 		}
 		if up.OrchestratorRunID != nil {
@@ -384,7 +384,7 @@ func (tx *Tx) requestRunStatus(ctx context.Context, id uuid.UUID, status, reason
 		return err
 	}
 	set.addSQL("updated = ?", tx.now.Micros())
-	_, err = tx.exec(ctx, "UPDATE pipeline_runs SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+	_, err = tx.updateByID(ctx, "pipeline_runs", id, set)
 	return err
 }
 

@@ -136,7 +136,7 @@ func (db *DB) UpdateSchedule(ctx context.Context, id uuid.UUID, up ScheduleUpdat
 		if up.Active != nil {
 			set.addSQL("active = ?", *up.Active)
 		}
-		if _, err := tx.exec(ctx, "UPDATE schedules SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "schedules", id, set); err != nil {
 			return err
 		}
 		out, err = tx.getSchedule(ctx, id)

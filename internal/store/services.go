@@ -288,7 +288,7 @@ func (db *DB) UpdateService(ctx context.Context, id uuid.UUID, up ServiceUpdate)
 			set.addSQL("model_version_id = ?", hexID(*up.ModelVersionID))
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		if _, err := tx.exec(ctx, "UPDATE services SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "services", id, set); err != nil {
 			return err
 		}
 		out, err = tx.getService(ctx, id)

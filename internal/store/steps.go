@@ -396,7 +396,7 @@ func (db *DB) UpdateStep(ctx context.Context, id uuid.UUID, up StepUpdate) (*Ste
 			set.addSQL("latest_heartbeat = ?", tx.now.Micros())
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		if _, err := tx.exec(ctx, "UPDATE step_runs SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "step_runs", id, set); err != nil {
 			return err
 		}
 		if err := tx.linkStepArtifacts(ctx, id, "output", up.Outputs); err != nil {

@@ -159,7 +159,7 @@ func (db *DB) UpdateTag(ctx context.Context, id uuid.UUID, up TagUpdate) (*zen.T
 			set.addSQL("exclusive = ?", *up.Exclusive)
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		_, err = tx.exec(ctx, "UPDATE tags SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
+		_, err = tx.updateByID(ctx, "tags", id, set)
 		if tx.db.dialect.isUniqueViolation(err) {
 			return zen.Errorf(zen.EConflict, "Unable to update the requested tag with name '%s': Found another existing tag with the same name.", deref(up.Name))
 		}

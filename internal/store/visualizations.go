@@ -187,7 +187,7 @@ func (db *DB) UpdateCurated(ctx context.Context, id uuid.UUID, up CuratedUpdate)
 			set.addSQL("layout_size = ?", *up.LayoutSize)
 		}
 		set.addSQL("updated = ?", tx.now.Micros())
-		if _, err := tx.exec(ctx, "UPDATE curated_visualizations SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...); err != nil {
+		if _, err := tx.updateByID(ctx, "curated_visualizations", id, set); err != nil {
 			return err
 		}
 		out, err = tx.getCurated(ctx, id)
