@@ -106,6 +106,9 @@ func (db *DB) CreateDeployment(ctx context.Context, d Deployment, tags []TagRef)
 		if err := tx.attachTags(ctx, "deployment", d.ID, tags, d.UserID); err != nil {
 			return err
 		}
+		if err := tx.markOnboarding(ctx, "pipeline_deployed", "oss_onboarding_completed", "pro_onboarding_completed"); err != nil {
+			return err
+		}
 		var err error
 		out, err = tx.getDeployment(ctx, d.ID)
 		return err

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -193,20 +194,24 @@ func (db *DB) OnboardingState(ctx context.Context) ([]string, error) {
 	return steps, err
 }
 
-// markOnboarding records an onboarding step once.
-func (tx *Tx) markOnboarding(ctx context.Context, step string) error {
+// markOnboarding records onboarding steps, each once.
+func (tx *Tx) markOnboarding(ctx context.Context, done ...string) error {
 	var raw string
 	if err := tx.queryRow(ctx, `SELECT onboarding_state FROM server_settings WHERE id = 1`).Scan(&raw); err != nil {
 		return err
 	}
 	var steps []string
 	json.Unmarshal([]byte(raw), &steps)
-	for _, s := range steps {
-		if s == step {
-			return nil
+	added := false
+	for _, step := range done {
+		if !slices.Contains(steps, step) {
+			steps, added = append(steps, step), true
 		}
 	}
-	b, _ := json.Marshal(append(steps, step))
+	if !added {
+		return nil
+	}
+	b, _ := json.Marshal(steps)
 	_, err := tx.exec(ctx, `UPDATE server_settings SET onboarding_state = ? WHERE id = 1`, string(b))
 	return err
 }
