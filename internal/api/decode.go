@@ -387,6 +387,7 @@ var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(serviceState("")):         zen.ServiceStates,
 	reflect.TypeOf(statsTimeGranularity("")): {"hour", "day", "week", "month"},
 	reflect.TypeOf(statsAggregation("")):     {"avg", "sum", "min", "max"},
+	reflect.TypeOf(triggerConcurrency("")):   {"skip", "submit"},
 }
 
 // jsonDict is a JSON object kept as the client wrote it (its key order is
@@ -404,6 +405,11 @@ func validateObject(obj jsonObject, v reflect.Value, loc []string, errs *[]field
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+			// An embedded struct's fields are the object's own, in place.
+			validateObject(obj, v.Field(i), loc, errs)
+			continue
+		}
 		if sf.Type == presentType {
 			p := Present{}
 			for _, k := range obj.keys() {
