@@ -99,27 +99,24 @@ type webhookTriggerUpdate struct {
 
 var triggerTypes = []string{"schedule", "platform_event", "webhook"}
 
-var triggerRequestUnion = taggedUnion{discriminator: "type", enum: "TriggerType", tags: triggerTypes,
-	member: func(tag string) any {
-		switch tag {
-		case "schedule":
-			return &scheduleTriggerRequest{}
-		case "platform_event":
-			return &platformEventTriggerRequest{}
-		}
-		return &webhookTriggerRequest{}
-	}}
+// triggerUnion is the request (or, with update, the update) union of
+// trigger models.
+func triggerUnion(update bool) taggedUnion {
+	return taggedUnion{discriminator: "type", enum: "TriggerType", tags: triggerTypes,
+		member: func(tag string) any {
+			members := map[string][2]any{
+				"schedule":       {&scheduleTriggerRequest{}, &scheduleTriggerUpdate{}},
+				"platform_event": {&platformEventTriggerRequest{}, &platformEventTriggerUpdate{}},
+				"webhook":        {&webhookTriggerRequest{}, &webhookTriggerUpdate{}},
+			}[tag]
+			if update {
+				return members[1]
+			}
+			return members[0]
+		}}
+}
 
-var triggerUpdateUnion = taggedUnion{discriminator: "type", enum: "TriggerType", tags: triggerTypes,
-	member: func(tag string) any {
-		switch tag {
-		case "schedule":
-			return &scheduleTriggerUpdate{}
-		case "platform_event":
-			return &platformEventTriggerUpdate{}
-		}
-		return &webhookTriggerUpdate{}
-	}}
+var triggerRequestUnion, triggerUpdateUnion = triggerUnion(false), triggerUnion(true)
 
 // platformEvents are the events each source type offers, with the
 // descriptions /supported-events shows.

@@ -41,22 +41,7 @@ func scanTrigger(row interface{ Scan(...any) error }) (*Trigger, error) {
 }
 
 func loadWebhooks(tx *Tx, ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Webhook, error) {
-	out := map[uuid.UUID]*Webhook{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = hexID(id)
-	}
-	err := tx.each(ctx, `SELECT `+webhookSelect+` FROM webhooks w WHERE w.id IN (`+placeholders(len(ids))+`)`, args, func(r *sql.Rows) error {
-		w, err := scanWebhook(r)
-		if err == nil {
-			out[w.ID] = w
-		}
-		return err
-	})
-	return out, err
+	return byIDs(ctx, tx, `SELECT `+webhookSelect+` FROM webhooks w WHERE w.id`, ids, scanWebhook, func(w *Webhook) uuid.UUID { return w.ID })
 }
 
 var triggerRelations = []relation[*Trigger]{
