@@ -391,6 +391,7 @@ var enumTypes = map[reflect.Type][]string{
 	reflect.TypeOf(waitConditionType("")):    {"external_input"},
 	reflect.TypeOf(waitResolution("")):       {"continue", "abort"},
 	reflect.TypeOf(leaseMode("")):            {"refresh", "finalize", "abandon"},
+	reflect.TypeOf(triggerConcurrency("")):   {"skip", "submit"},
 }
 
 // jsonDict is a JSON object kept as the client wrote it (its key order is
@@ -408,6 +409,11 @@ func validateObject(obj jsonObject, v reflect.Value, loc []string, errs *[]field
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+			// An embedded struct's fields are the object's own, in place.
+			validateObject(obj, v.Field(i), loc, errs)
+			continue
+		}
 		if sf.Type == presentType {
 			p := Present{}
 			for _, k := range obj.keys() {

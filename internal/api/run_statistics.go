@@ -100,40 +100,48 @@ func (u taggedUnion) validateList(raw json.RawMessage, present bool, loc []strin
 	}
 	for i, item := range items {
 		iloc := append(append([]string{}, loc...), strconv.Itoa(i))
-		var obj map[string]any
-		dec := json.NewDecoder(bytes.NewReader(item))
-		dec.UseNumber()
-		if dec.Decode(&obj) != nil || obj == nil {
-			*errs = append(*errs, fieldError{typ: "model_attributes_type", loc: iloc, msg: "Input should be a valid dictionary or object to extract fields from", input: item})
-			continue
+		if tag, member, ok := u.validateItem(item, iloc, errs); ok {
+			tags, members = append(tags, tag), append(members, member)
 		}
-		tagValue, ok := obj[u.discriminator]
-		if !ok {
-			*errs = append(*errs, fieldError{typ: "union_tag_not_found", loc: iloc, msg: "Unable to extract tag using discriminator '" + u.discriminator + "'",
-				input: item, ctx: "{'discriminator': \"'" + u.discriminator + "'\"}"})
-			continue
-		}
-		tag, isString := tagValue.(string)
-		if !isString || !slices.Contains(u.tags, tag) {
-			shown := tag
-			if !isString {
-				shown = strings.Trim(pyValue(tagValue), "'")
-			}
-			reprs := make([]string, len(u.tags))
-			for j, t := range u.tags {
-				reprs[j] = "<" + u.enum + "." + strings.ToUpper(t) + ": '" + t + "'>"
-			}
-			expected := strings.Join(reprs, ", ")
-			*errs = append(*errs, fieldError{typ: "union_tag_invalid", loc: iloc,
-				msg:   "Input tag '" + shown + "' found using '" + u.discriminator + "' does not match any of the expected tags: " + expected,
-				input: item, ctx: "{'discriminator': \"'" + u.discriminator + "'\", 'tag': '" + shown + "', 'expected_tags': \"" + expected + "\"}"})
-			continue
-		}
-		member := u.member(tag)
-		validateObject(decodedObject(obj), reflect.ValueOf(member).Elem(), append(iloc, tag), errs)
-		tags, members = append(tags, tag), append(members, member)
 	}
 	return tags, members
+}
+
+// validateItem validates one union member at iloc: its tag, then the
+// member's fields (at iloc + tag, as pydantic reports them).
+func (u taggedUnion) validateItem(item json.RawMessage, iloc []string, errs *[]fieldError) (string, any, bool) {
+	var obj map[string]any
+	dec := json.NewDecoder(bytes.NewReader(item))
+	dec.UseNumber()
+	if dec.Decode(&obj) != nil || obj == nil {
+		*errs = append(*errs, fieldError{typ: "model_attributes_type", loc: iloc, msg: "Input should be a valid dictionary or object to extract fields from", input: item})
+		return "", nil, false
+	}
+	tagValue, ok := obj[u.discriminator]
+	if !ok {
+		*errs = append(*errs, fieldError{typ: "union_tag_not_found", loc: iloc, msg: "Unable to extract tag using discriminator '" + u.discriminator + "'",
+			input: item, ctx: "{'discriminator': \"'" + u.discriminator + "'\"}"})
+		return "", nil, false
+	}
+	tag, isString := tagValue.(string)
+	if !isString || !slices.Contains(u.tags, tag) {
+		shown := tag
+		if !isString {
+			shown = strings.Trim(pyValue(tagValue), "'")
+		}
+		reprs := make([]string, len(u.tags))
+		for j, t := range u.tags {
+			reprs[j] = "<" + u.enum + "." + strings.ToUpper(t) + ": '" + t + "'>"
+		}
+		expected := strings.Join(reprs, ", ")
+		*errs = append(*errs, fieldError{typ: "union_tag_invalid", loc: iloc,
+			msg:   "Input tag '" + shown + "' found using '" + u.discriminator + "' does not match any of the expected tags: " + expected,
+			input: item, ctx: "{'discriminator': \"'" + u.discriminator + "'\", 'tag': '" + shown + "', 'expected_tags': \"" + expected + "\"}"})
+		return "", nil, false
+	}
+	member := u.member(tag)
+	validateObject(decodedObject(obj), reflect.ValueOf(member).Elem(), append(iloc, tag), errs)
+	return tag, member, true
 }
 
 // runStatistics answers POST /runs/statistics.

@@ -211,6 +211,25 @@ var Services = &Resource{Model: "ServiceFilter", Fields: userScoped(
 	Field{Name: "model_version_id", Type: UUID}, Field{Name: "pipeline_run_id", Type: UUID}),
 	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "running", "config"}}
 
+var Webhooks = &Resource{Model: "WebhookFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "name", Type: String}, Field{Name: "webhook_type", Type: String},
+	Field{Name: "active", Type: Bool, Single: true}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
+
+// Triggers: is_archived (false unless asked), type, flavor and the
+// attached snapshots' pipeline_id and snapshot_id apply whatever the
+// logical operator, as on the reference.
+var Triggers = &Resource{Model: "TriggerFilter", Fields: userScoped(
+	Field{Name: "project", Type: String, Scope: true},
+	Field{Name: "name", Type: String}, Field{Name: "active", Type: Bool, Single: true},
+	Field{Name: "is_archived", Type: String, Scope: true},
+	Field{Name: "flavor", Type: String, Scope: true}, Field{Name: "type", Type: String, Scope: true},
+	Field{Name: "next_occurrence", Type: Datetime}, Field{Name: "concurrency", Type: String},
+	Field{Name: "webhook_id", Type: UUID},
+	Field{Name: "pipeline_id", Type: String, Scope: true}, Field{Name: "snapshot_id", Type: String, Scope: true}),
+	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project", "is_archived", "flavor", "type", "pipeline_id", "snapshot_id"}}
+
 var Devices = &Resource{Model: "OAuthDeviceFilter", Fields: userScoped(
 	Field{Name: "expires", Type: Datetime}, Field{Name: "client_id", Type: UUID},
 	Field{Name: "status", Type: String}, Field{Name: "trusted_device", Type: Bool, Single: true},
@@ -255,7 +274,7 @@ func init() {
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
 		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema", Devices: "OAuthDeviceSchema",
 		Services: "ServiceSchema", Secrets: "SecretSchema", ResourceRequests: "ResourceRequestSchema",
-		HookInvocations: "HookInvocationSchema", RunWaitConditions: "RunWaitConditionSchema",
+		HookInvocations: "HookInvocationSchema", RunWaitConditions: "RunWaitConditionSchema", Webhooks: "WebhookSchema", Triggers: "TriggerSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

@@ -149,7 +149,7 @@ func nameScope(private bool, owner uuid.UUID) string {
 // and theirs), with its values if asked.
 func (tx *Tx) getVisibleSecret(ctx context.Context, id, viewer uuid.UUID, withValues bool) (*Secret, error) {
 	var sealed string
-	s, err := scanSecret(tx.queryRow(ctx, `SELECT `+secretSelect+` FROM secrets s WHERE s.id = ?`, hexID(id)))
+	s, err := scanSecret(tx.queryRow(ctx, `SELECT `+secretSelect+` FROM secrets s WHERE s.id = ? AND s.internal = ?`, hexID(id), false))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, zen.NotFound("Unable to get secret with name or ID '%s': No secret with this ID found.", id)
 	}
@@ -228,8 +228,8 @@ func (db *DB) CreateSecret(ctx context.Context, s Secret) (*Secret, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO secrets (id, user_id, name, private, name_scope, secret_values, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			hexID(s.ID), hexID(s.UserID), s.Name, s.Private, nameScope(s.Private, s.UserID), sealed, tx.now.Micros(), tx.now.Micros()); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO secrets (id, user_id, name, private, name_scope, secret_values, internal, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hexID(s.ID), hexID(s.UserID), s.Name, s.Private, nameScope(s.Private, s.UserID), sealed, false, tx.now.Micros(), tx.now.Micros()); err != nil {
 			if db.dialect.isUniqueViolation(err) {
 				return tx.checkSecretName(ctx, s.Name, s.Private, s.UserID, s.ID)
 			}
@@ -320,6 +320,41 @@ func (db *DB) DeleteSecret(ctx context.Context, id, viewer uuid.UUID) error {
 	})
 }
 
+// Internal secrets hold what a server keeps for itself (a webhook's signing
+// secret): sealed and rotated like the others, shown by no secrets route.
+
+// createInternalSecret stores values as a public internal secret owned by
+// owner under a generated name, as the reference does, and returns its id.
+func (tx *Tx) createInternalSecret(ctx context.Context, owner uuid.UUID, prefix string, values SecretValues) (uuid.UUID, error) {
+	id := uuid.New()
+	sealed, err := tx.db.sealSecretValues(id, values)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO secrets (id, user_id, name, private, name_scope, secret_values, internal, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		hexID(id), hexID(owner), prefix+"-"+hexID(uuid.New()), false, nameScope(false, owner), sealed, true, tx.now.Micros(), tx.now.Micros())
+	return id, err
+}
+
+// internalSecretValues opens an internal secret.
+func (tx *Tx) internalSecretValues(ctx context.Context, id uuid.UUID) (SecretValues, error) {
+	var sealed string
+	if err := tx.queryRow(ctx, `SELECT secret_values FROM secrets WHERE id = ? AND internal = ?`, hexID(id), true).Scan(&sealed); err != nil {
+		return nil, err
+	}
+	return tx.db.openSecretValues(id, sealed)
+}
+
+// replaceInternalSecret overwrites an internal secret's values.
+func (tx *Tx) replaceInternalSecret(ctx context.Context, id uuid.UUID, values SecretValues) error {
+	sealed, err := tx.db.sealSecretValues(id, values)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE secrets SET secret_values = ?, updated = ? WHERE id = ? AND internal = ?`, sealed, tx.now.Micros(), hexID(id), true)
+	return err
+}
+
 var secretFilterColumns = func() map[string]column {
 	cols := baseColumns("s")
 	cols["name"] = column{expr: "s.name", typ: filter.String}
@@ -335,7 +370,7 @@ func (db *DB) ListSecrets(ctx context.Context, l *filter.List, viewer uuid.UUID)
 	spec := &listSpec{from: "secrets s", alias: "s", columns: secretFilterColumns,
 		custom:   db.dialect.userScopedCustom("s.user_id", nil),
 		sortKeys: map[string]sortKey{"user": userSortKey("s.user_id")}}
-	visible := clause{"(s.private = ? OR s.user_id = ?)", []any{false, hexID(viewer)}}
+	visible := clause{"(s.private = ? OR s.user_id = ?) AND s.internal = ?", []any{false, hexID(viewer), false}}
 	return listRows(ctx, db, spec, l, []clause{visible}, secretSelect, scanSecret, func(ctx context.Context, tx *Tx, items []*Secret) error {
 		return loadRelations(ctx, tx, items, secretRelations)
 	})

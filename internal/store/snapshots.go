@@ -205,8 +205,8 @@ type SnapshotFlags struct {
 	// Deployed, when set, keeps snapshots with (true) or without (false)
 	// a deployment; zengo keeps no deployments yet.
 	Deployed *bool
-	// TriggerID keeps the snapshots a trigger runs; zengo keeps no
-	// triggers yet.
+	// TriggerID keeps the snapshots attached to a trigger (or that the
+	// attached executable snapshots were made from).
 	TriggerID *uuid.UUID
 }
 
@@ -257,8 +257,7 @@ func (db *DB) ListSnapshots(ctx context.Context, l *filter.List, scope ProjectSc
 		where = append(where, clause{exists, nil})
 	}
 	if flags.TriggerID != nil {
-		// zengo keeps no triggers yet: nothing matches.
-		where = append(where, clause{"1 = 0", nil})
+		where = append(where, triggerSnapshotsOf("s", *flags.TriggerID))
 	}
 	if flags.Deployable {
 		where = append(where, clause{`EXISTS (SELECT 1 FROM pipeline_builds db WHERE db.id = s.build_id) AND EXISTS (SELECT 1 FROM stack_components dsc JOIN components dc ON dc.id = dsc.component_id

@@ -31,6 +31,11 @@ Scenario file format
             compare_headers: [x-request-id] # extra response headers to compare
             align_to_second: true # wait for the start of a wall-clock second first
             unordered: [body]     # lists the reference leaves unordered: compare sorted
+            sign: {header: X-Zenml-Signature-256, secret: "${s}", prefix: "sha256="}
+                  # adds header = prefix + hex HMAC-SHA256(secret, the exact
+                  # body bytes sent); with timestamp_header (Slack's
+                  # scheme) the signed text is "v0:<now>:<body>" and the
+                  # current Unix time is sent in that header too
 
 Templates: any string in path, query, headers, json, form, data and auth may
 contain ``${expr}``. ``expr`` is a captured name, a builtin (``password``,
@@ -641,6 +646,20 @@ def _query_pairs(q: Any) -> list:
     return out
 
 
+def _sign(spec: dict, headers: dict, body: bytes) -> None:
+    """Signs a webhook delivery as its provider would (the ``sign:`` key)."""
+    import hashlib
+    import hmac
+
+    signed = body
+    if spec.get("timestamp_header"):
+        ts = str(int(time.time()))
+        headers[spec["timestamp_header"]] = ts
+        signed = f"v0:{ts}:".encode() + body
+    digest = hmac.new(_to_text(spec["secret"]).encode(), signed, hashlib.sha256).hexdigest()
+    headers[spec["header"]] = spec.get("prefix", "") + digest
+
+
 def send(state: SideState, step: dict) -> tuple[Response, dict]:
     """Send one step to one side; returns the response and a description of
     the request as sent (for failure messages)."""
@@ -683,6 +702,8 @@ def send(state: SideState, step: dict) -> tuple[Response, dict]:
         body_desc = {"raw": raw}
     if "content_type" in step:
         headers["Content-Type"] = step["content_type"]
+    if "sign" in step:
+        _sign(state.render(step["sign"]), headers, kwargs.get("data") or b"")
     r = side.session.request(method, side.url + path, **kwargs)
     side.session.cookies.clear()
     text = r.text

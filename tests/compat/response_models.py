@@ -181,6 +181,18 @@ ROUTES: List[Route] = [
     *_resource(f"{V1}/runs", zm.PipelineRunResponse),
     *_resource(f"{V1}/pipeline_builds", zm.PipelineBuildResponse),
     *_resource(f"{V1}/schedules", zm.ScheduleResponse),
+    # Triggers: the client parses the union of the three trigger types.
+    Route("PUT", f"{V1}/triggers/{{id}}/pipeline_snapshots/{{id}}", UNPARSED),
+    Route("DELETE", f"{V1}/triggers/{{id}}/pipeline_snapshots/{{id}}", UNPARSED),
+    Route("DELETE", f"{V1}/triggers/{{id}}/dispatch_state", UNPARSED),
+    Route("GET", f"{V1}/supported-events", List[Any]),  # server
+    *_resource(f"{V1}/triggers", zm.TRIGGER_RETURN_TYPE_UNION),
+    # Webhooks: create answers the generated secret once.
+    Route("POST", f"{V1}/webhooks", zm.WebhookCreateResponse),
+    Route("PUT", f"{V1}/webhooks/{{id}}/secret", zm.WebhookSecretResponse),
+    Route("GET", f"{V1}/webhooks/{{id}}/events/raw", dict),
+    Route("POST", f"{V1}/webhooks/{{type}}/{{id}}/events", UNPARSED),
+    *_resource(f"{V1}/webhooks", zm.WebhookResponse),
     Route("GET", f"{V1}/code_repositories", zm.Page[zm.CodeRepositoryResponse]),
     *_resource(f"{V1}/secrets", zm.SecretResponse),
     Route("POST", f"{V1}/workspaces/{{id}}/secrets", zm.SecretResponse),
