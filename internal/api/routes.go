@@ -260,6 +260,24 @@ func (s *Server) routes() http.Handler {
 	authed("PUT /api/v1/secrets_operations/backup", secretsOperation("backup", true))
 	authed("PUT /api/v1/secrets_operations/restore", secretsOperation("restore", false))
 
+	// Service connectors and their types (and the deprecated project-scoped
+	// aliases, which ignore the project).
+	authed("GET /api/v1/service_connector_types", s.listConnectorTypes)
+	authed("GET /api/v1/service_connector_types/{connector_type}", s.getConnectorType)
+	listed("GET /api/v1/service_connectors", s.listServiceConnectors())
+	authed("POST /api/v1/service_connectors", s.createServiceConnector)
+	authed("POST /api/v1/service_connectors/verify", s.verifyConnectorConfig)
+	authed("GET /api/v1/service_connectors/resources", s.listConnectorResources)
+	authed("POST /api/v1/service_connectors/full_stack_resources", s.fullStackResources)
+	authed("GET /api/v1/service_connectors/{connector_id}", s.getServiceConnector())
+	authed("PUT /api/v1/service_connectors/{connector_id}", s.updateServiceConnector())
+	authed("DELETE /api/v1/service_connectors/{connector_id}", s.deleteServiceConnector())
+	authed("PUT /api/v1/service_connectors/{connector_id}/verify", s.verifyServiceConnector)
+	authed("GET /api/v1/service_connectors/{connector_id}/client", s.connectorClient)
+	listed("GET /api/v1/workspaces/{project_name_or_id}/service_connectors", s.listServiceConnectors())
+	authed("POST /api/v1/workspaces/{project_name_or_id}/service_connectors", s.createServiceConnector)
+	authed("GET /api/v1/workspaces/{project_name_or_id}/service_connectors/resources", s.listConnectorResources)
+
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)
 	authed("GET /api/v1/curated_visualizations/{visualization_id}", s.getCurated())
