@@ -50,7 +50,7 @@ type connectorRequest struct {
 	ExpiresSkewTolerance *int64             `json:"expires_skew_tolerance"`
 	ExpirationSeconds    *int64             `json:"expiration_seconds"`
 	Configuration        json.RawMessage    `json:"configuration"`
-	Labels               map[string]string  `json:"labels"`
+	Labels               labelsField        `json:"labels"`
 	Present              Present
 }
 
@@ -67,19 +67,31 @@ type connectorUpdate struct {
 	ExpiresSkewTolerance *int64              `json:"expires_skew_tolerance"`
 	ExpirationSeconds    *int64              `json:"expiration_seconds"`
 	Configuration        json.RawMessage     `json:"configuration"`
-	Labels               map[string]string   `json:"labels"`
+	Labels               labelsField         `json:"labels"`
 	Present              Present
 }
 
-// labelsObject keeps labels as an object (map order: sorted keys, which
-// json.Marshal writes).
-func labelsObject(labels map[string]string) *jsonobj.Object {
-	if labels == nil {
-		return nil
+// labelsField is a connector's labels, a mapping of strings kept in the
+// client's order (null: none given).
+type labelsField struct{ labels *jsonobj.Object }
+
+func (f *labelsField) decodeRaw(raw json.RawMessage, loc []string, errs *[]fieldError) {
+	if string(raw) == "null" {
+		return
 	}
-	b, _ := json.Marshal(labels)
-	o, _ := jsonobj.Parse(b)
-	return o
+	obj, err := jsonobj.Parse(raw)
+	if err != nil {
+		*errs = append(*errs, fieldError{typ: "dict_type", loc: loc, msg: "Input should be a valid dictionary", input: raw})
+		return
+	}
+	for _, k := range obj.Keys() {
+		v, _ := obj.Get(k)
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			*errs = append(*errs, fieldError{typ: "string_type", loc: append(append([]string{}, loc...), k), msg: "Input should be a valid string", input: v})
+		}
+	}
+	f.labels = obj
 }
 
 func configurationObject(raw json.RawMessage) (*jsonobj.Object, error) {
@@ -106,7 +118,7 @@ func connectorFromRequest(req *connectorRequest, owner uuid.UUID) (*store.Servic
 	c := &store.ServiceConnector{ServiceConnector: zen.ServiceConnector{UserID: &owner, Name: req.Name, ConnectorType: req.ConnectorType.name,
 		Description: req.Description, AuthMethod: req.AuthMethod, ResourceTypes: req.ResourceTypes, ResourceID: req.ResourceID,
 		SupportsInstances: req.SupportsInstances, ExpiresAt: req.ExpiresAt, ExpiresSkewTolerance: req.ExpiresSkewTolerance,
-		ExpirationSeconds: req.ExpirationSeconds}, Configuration: cfg, Labels: labelsObject(req.Labels)}
+		ExpirationSeconds: req.ExpirationSeconds}, Configuration: cfg, Labels: req.Labels.labels}
 	if t := catalog.LookupConnectorType(c.ConnectorType); t != nil {
 		if err := c.Configure(t, req.ResourceTypes, true, cfg); err != nil {
 			return nil, err
@@ -136,7 +148,7 @@ func (s *Server) listServiceConnectors() listRoute {
 		if err != nil {
 			return nil, err
 		}
-		return s.db.ListServiceConnectors(r.Context(), q.List, q.scopeUser, connectorScope(q.List), expand && q.hydrate)
+		return s.db.ListServiceConnectors(r.Context(), q.List, q.scopeUser, connectorScope(q.List), expand)
 	}, connectorView)
 }
 
@@ -185,7 +197,7 @@ func (s *Server) updateServiceConnector() handler {
 		up := store.ServiceConnectorUpdate{Name: req.Name, Description: req.Description, AuthMethod: req.AuthMethod,
 			ResourceTypes: req.ResourceTypes, ResourceTypesGiven: req.ResourceTypes != nil, ResourceID: req.ResourceID,
 			SupportsInstances: req.SupportsInstances, ExpiresAt: req.ExpiresAt, ExpiresSkewTolerance: req.ExpiresSkewTolerance,
-			ExpirationSeconds: req.ExpirationSeconds, Configuration: cfg, Labels: labelsObject(req.Labels)}
+			ExpirationSeconds: req.ExpirationSeconds, Configuration: cfg, Labels: req.Labels.labels}
 		if req.ConnectorType != nil {
 			up.ConnectorType = &req.ConnectorType.name
 		}
@@ -350,8 +362,15 @@ func (s *Server) listConnectorResources(r *http.Request) (any, error) {
 	resourceType := q.List.Scope["resource_type"]
 	out := []any{}
 	for _, c := range page.Items {
-		t := catalog.LookupConnectorType(c.ConnectorType)
-		if t != nil {
+		if t := catalog.LookupConnectorType(c.ConnectorType); t != nil {
+			// The reference instantiates these from the listed model,
+			// which has no secret values: a connector whose method
+			// requires one fails and is left out (only logged).
+			check := *c
+			check.Secrets = nil
+			if check.Configure(t, c.ResourceTypes, true, check.FullConfiguration()) != nil {
+				continue
+			}
 			res, _ := verifiedResources(t, c, &c.ID, resourceType, resourceID, true)
 			out = append(out, res)
 			continue
@@ -408,6 +427,7 @@ func (s *Server) connectorClient(r *http.Request) (any, error) {
 	}
 	rid := defaultResourceID(c)
 	c.ResourceID = &rid
+	c.Configuration, c.Secrets = inSchemaOrder(c), nil
 	now := zen.NewTime(time.Now())
 	c.Created, c.Updated = now, now
 	return connectorView(c, true), nil
@@ -478,6 +498,23 @@ func (s *Server) fullStackResources(r *http.Request) (any, error) {
 	}{typeName, components}, nil
 }
 
+// inSchemaOrder is a connector's whole configuration in its
+// authentication method's attribute order, as a connector built from its
+// configuration model writes it.
+func inSchemaOrder(c *store.ServiceConnector) *jsonobj.Object {
+	full, out := c.FullConfiguration(), jsonobj.New()
+	t := catalog.LookupConnectorType(c.ConnectorType)
+	if t == nil || t.AuthMethod(c.AuthMethod) == nil {
+		return full
+	}
+	for _, a := range t.AuthMethod(c.AuthMethod).Attributes {
+		if v, ok := full.Get(a.Name); ok {
+			out.Set(a.Name, v)
+		}
+	}
+	return out
+}
+
 // listConnectorTypes answers the catalogue, filtered as the reference's
 // registry filters it.
 func (s *Server) listConnectorTypes(r *http.Request) (any, error) {
@@ -545,7 +582,9 @@ func connectorView(c *store.ServiceConnector, hydrate bool) envelope {
 	}
 	e := envelope{ID: c.ID, Name: named(c.Name), Body: connectorBodyOf(&c.ServiceConnector, typeJSON),
 		Resources: userResources{User: embeddedUser(c.User)}}
-	if hydrate {
+	// Adding the secret values hydrates the reference's model, so a
+	// connector answered with its secrets has metadata, asked or not.
+	if hydrate || c.Secrets != nil {
 		labels := c.Labels
 		if labels == nil {
 			labels = jsonobj.New()

@@ -489,7 +489,7 @@ var connectorFilterColumns = func() map[string]column {
 	cols["name"] = column{expr: "sc.name", typ: filter.String}
 	cols["connector_type"] = column{expr: "sc.connector_type", typ: filter.String}
 	cols["auth_method"] = column{expr: "sc.auth_method", typ: filter.String}
-	cols["resource_id"] = column{expr: "sc.resource_id", typ: filter.Literal, nullable: true}
+	cols["resource_id"] = column{expr: "sc.resource_id", typ: filter.String, nullable: true}
 	return cols
 }()
 
