@@ -206,7 +206,6 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/logs/{logs_id}/entries", s.logsEntriesOf)
 	authed("POST /api/v1/run-metadata", s.addRunMetadata)
 	authed("POST /api/v1/workspaces/{project_name_or_id}/run-metadata", s.addRunMetadata)
-	authed("GET /api/v1/code_repositories", s.listCodeRepositories)
 
 	// Artifacts and their versions.
 	listed("GET /api/v1/artifacts", s.listArtifacts())
@@ -259,6 +258,15 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/workspaces/{workspace}/secrets", s.createSecret)
 	authed("PUT /api/v1/secrets_operations/backup", secretsOperation("backup", true))
 	authed("PUT /api/v1/secrets_operations/restore", secretsOperation("restore", false))
+
+	// Code repositories (and the deprecated project-scoped aliases).
+	listed("GET /api/v1/code_repositories", s.listCodeRepositories())
+	authed("POST /api/v1/code_repositories", s.createCodeRepository)
+	authed("GET /api/v1/code_repositories/{code_repository_id}", s.getCodeRepository())
+	authed("PUT /api/v1/code_repositories/{code_repository_id}", s.updateCodeRepository())
+	authed("DELETE /api/v1/code_repositories/{code_repository_id}", s.deleteCodeRepository())
+	listed("GET /api/v1/workspaces/{workspace}/code_repositories", s.listCodeRepositories())
+	authed("POST /api/v1/workspaces/{workspace}/code_repositories", s.createCodeRepository)
 
 	// Service connectors and their types (and the deprecated project-scoped
 	// aliases, which ignore the project).

@@ -175,6 +175,8 @@ ROUTES: List[Route] = [
     *_resource(f"{V1}/pipeline_builds", zm.PipelineBuildResponse),
     *_resource(f"{V1}/schedules", zm.ScheduleResponse),
     *_resource(f"{V1}/code_repositories", zm.CodeRepositoryResponse),
+    Route("GET", f"{V1}/workspaces/{{id}}/code_repositories", zm.Page[zm.CodeRepositoryResponse]),
+    Route("POST", f"{V1}/workspaces/{{id}}/code_repositories", zm.CodeRepositoryResponse),
     Route("GET", f"{V1}/service_connector_types", List[zm.ServiceConnectorTypeModel]),
     Route("GET", f"{V1}/service_connector_types/{{id}}", zm.ServiceConnectorTypeModel),
     Route("POST", f"{V1}/service_connectors/verify", zm.ServiceConnectorResourcesModel),
