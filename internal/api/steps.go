@@ -598,4 +598,3 @@ func (s *Server) addRunMetadata(r *http.Request) (any, error) {
 	}
 	return nil, s.db.AddRunMetadata(r.Context(), e)
 }
-
