@@ -20,9 +20,16 @@ import (
 // connectorTypeField is a request's connector_type: a type name, or a
 // whole type model (the client may send what it read), of which only the
 // name counts.
-type connectorTypeField struct{ name string }
+type connectorTypeField struct {
+	name  string
+	given bool
+}
 
 func (f *connectorTypeField) decodeRaw(raw json.RawMessage, loc []string, errs *[]fieldError) {
+	if string(raw) == "null" {
+		return
+	}
+	f.given = true
 	if json.Unmarshal(raw, &f.name) == nil {
 		return
 	}
@@ -56,18 +63,18 @@ type connectorRequest struct {
 
 // connectorUpdate is the reference's ServiceConnectorUpdate.
 type connectorUpdate struct {
-	Name                 *string             `json:"name" zen:"max=255"`
-	ConnectorType        *connectorTypeField `json:"connector_type"`
-	Description          *string             `json:"description"`
-	AuthMethod           *string             `json:"auth_method" zen:"max=255"`
-	ResourceTypes        []string            `json:"resource_types"`
-	ResourceID           *string             `json:"resource_id" zen:"max=255"`
-	SupportsInstances    *bool               `json:"supports_instances"`
-	ExpiresAt            *zen.Time           `json:"expires_at"`
-	ExpiresSkewTolerance *int64              `json:"expires_skew_tolerance"`
-	ExpirationSeconds    *int64              `json:"expiration_seconds"`
-	Configuration        json.RawMessage     `json:"configuration"`
-	Labels               labelsField         `json:"labels"`
+	Name                 *string            `json:"name" zen:"max=255"`
+	ConnectorType        connectorTypeField `json:"connector_type"`
+	Description          *string            `json:"description"`
+	AuthMethod           *string            `json:"auth_method" zen:"max=255"`
+	ResourceTypes        []string           `json:"resource_types"`
+	ResourceID           *string            `json:"resource_id" zen:"max=255"`
+	SupportsInstances    *bool              `json:"supports_instances"`
+	ExpiresAt            *zen.Time          `json:"expires_at"`
+	ExpiresSkewTolerance *int64             `json:"expires_skew_tolerance"`
+	ExpirationSeconds    *int64             `json:"expiration_seconds"`
+	Configuration        json.RawMessage    `json:"configuration"`
+	Labels               labelsField        `json:"labels"`
 	Present              Present
 }
 
@@ -198,7 +205,7 @@ func (s *Server) updateServiceConnector() handler {
 			ResourceTypes: req.ResourceTypes, ResourceTypesGiven: req.ResourceTypes != nil, ResourceID: req.ResourceID,
 			SupportsInstances: req.SupportsInstances, ExpiresAt: req.ExpiresAt, ExpiresSkewTolerance: req.ExpiresSkewTolerance,
 			ExpirationSeconds: req.ExpirationSeconds, Configuration: cfg, Labels: req.Labels.labels}
-		if req.ConnectorType != nil {
+		if req.ConnectorType.given {
 			up.ConnectorType = &req.ConnectorType.name
 		}
 		return s.db.UpdateServiceConnector(r.Context(), id, up)
