@@ -54,15 +54,12 @@ func (s *Server) createComponent(r *http.Request) (any, error) {
 			return nil, check
 		}
 	}
-	if req.Connector != nil {
-		return nil, store.ConnectorNotFound(*req.Connector)
-	}
 	if len(req.Secrets) > 0 {
 		return nil, secretNotFound(req.Secrets[0])
 	}
 	c, err := s.db.CreateComponent(r.Context(), zen.Component{Name: req.Name, Type: string(req.Type), FlavorName: req.Flavor,
 		Configuration: req.Configuration, Environment: req.Environment, Labels: req.Labels,
-		ConnectorResourceID: req.ConnectorResourceID, UserID: &current(r).user.ID})
+		ConnectorID: req.Connector, ConnectorResourceID: req.ConnectorResourceID, UserID: &current(r).user.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +132,7 @@ type componentMetadata struct {
 	Secrets             []string        `json:"secrets"`
 	Labels              json.RawMessage `json:"labels"`
 	ConnectorResourceID *string         `json:"connector_resource_id"`
-	Connector           *struct{}       `json:"connector"`
+	Connector           *envelope       `json:"connector"`
 }
 
 type componentResources struct {
@@ -155,8 +152,13 @@ func componentView(c *zen.Component, hydrate, embedded bool) envelope {
 	}
 	e.Resources = componentResources{User: embeddedUser(c.User), Flavor: flavorView(c.Flavor, false, true)}
 	if hydrate {
-		e.Metadata = componentMetadata{Configuration: rawOr(c.Configuration, "{}"), Environment: objectOrEmpty(c.Environment),
+		md := componentMetadata{Configuration: rawOr(c.Configuration, "{}"), Environment: objectOrEmpty(c.Environment),
 			Secrets: []string{}, Labels: rawOr(c.Labels, "null"), ConnectorResourceID: c.ConnectorResourceID}
+		if c.Connector != nil {
+			bare := connectorBodyView(c.Connector)
+			md.Connector = &bare
+		}
+		e.Metadata = md
 	}
 	return e
 }

@@ -259,8 +259,6 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/logs/{logs_id}/entries", s.logsEntriesOf)
 	authed("POST /api/v1/run-metadata", s.addRunMetadata)
 	authed("POST /api/v1/workspaces/{project_name_or_id}/run-metadata", s.addRunMetadata)
-	authed("GET /api/v1/code_repositories", s.listCodeRepositories)
-	authed("GET /api/v1/workspaces/{workspace}/code_repositories", s.listCodeRepositories)
 	listed("GET /api/v1/run_wait_conditions", s.listRunWaitConditions())
 	authed("POST /api/v1/run_wait_conditions", s.createRunWaitCondition)
 	authed("GET /api/v1/run_wait_conditions/{run_wait_condition_id}", s.getRunWaitCondition())
@@ -322,6 +320,33 @@ func (s *Server) routes() http.Handler {
 	authed("POST /api/v1/workspaces/{workspace}/secrets", s.createSecret)
 	authed("PUT /api/v1/secrets_operations/backup", secretsOperation("backup", true))
 	authed("PUT /api/v1/secrets_operations/restore", secretsOperation("restore", false))
+
+	// Code repositories (and the deprecated project-scoped aliases).
+	listed("GET /api/v1/code_repositories", s.listCodeRepositories())
+	authed("POST /api/v1/code_repositories", s.createCodeRepository)
+	authed("GET /api/v1/code_repositories/{code_repository_id}", s.getCodeRepository())
+	authed("PUT /api/v1/code_repositories/{code_repository_id}", s.updateCodeRepository())
+	authed("DELETE /api/v1/code_repositories/{code_repository_id}", s.deleteCodeRepository())
+	listed("GET /api/v1/workspaces/{workspace}/code_repositories", s.listCodeRepositories())
+	authed("POST /api/v1/workspaces/{workspace}/code_repositories", s.createCodeRepository)
+
+	// Service connectors and their types (and the deprecated project-scoped
+	// aliases, which ignore the project).
+	authed("GET /api/v1/service_connector_types", s.listConnectorTypes)
+	authed("GET /api/v1/service_connector_types/{connector_type}", s.getConnectorType)
+	listed("GET /api/v1/service_connectors", s.listServiceConnectors())
+	authed("POST /api/v1/service_connectors", s.createServiceConnector)
+	authed("POST /api/v1/service_connectors/verify", s.verifyConnectorConfig)
+	authed("GET /api/v1/service_connectors/resources", s.listConnectorResources)
+	authed("POST /api/v1/service_connectors/full_stack_resources", s.fullStackResources)
+	authed("GET /api/v1/service_connectors/{connector_id}", s.getServiceConnector())
+	authed("PUT /api/v1/service_connectors/{connector_id}", s.updateServiceConnector())
+	authed("DELETE /api/v1/service_connectors/{connector_id}", s.deleteServiceConnector())
+	authed("PUT /api/v1/service_connectors/{connector_id}/verify", s.verifyServiceConnector)
+	authed("GET /api/v1/service_connectors/{connector_id}/client", s.connectorClient)
+	listed("GET /api/v1/workspaces/{project_name_or_id}/service_connectors", s.listServiceConnectors())
+	authed("POST /api/v1/workspaces/{project_name_or_id}/service_connectors", s.createServiceConnector)
+	authed("GET /api/v1/workspaces/{project_name_or_id}/service_connectors/resources", s.listConnectorResources)
 
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)

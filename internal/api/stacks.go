@@ -292,7 +292,10 @@ func (s *Server) createStack(r *http.Request) (any, error) {
 	createsConnector := false
 	for _, c := range connectors {
 		if c.id != nil {
-			return nil, store.ConnectorNotFound(*c.id)
+			if _, err := s.db.GetServiceConnector(r.Context(), *c.id, false); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		createsConnector = true
 	}
@@ -303,7 +306,7 @@ func (s *Server) createStack(r *http.Request) (any, error) {
 		return nil, secretNotFound(req.Secrets[0])
 	}
 	if createsConnector {
-		return nil, zen.Errorf(zen.ENotImplemented, "zengo does not keep service connectors yet: a stack cannot create one.")
+		return nil, zen.Errorf(zen.ENotImplemented, "zengo does not create service connectors inside a stack yet: register the connector first and name it by id.")
 	}
 	st, err := s.db.CreateStack(r.Context(), store.NewStack{Name: req.Name, Description: req.Description, StackSpecPath: req.StackSpecPath,
 		Labels: req.Labels, Environment: req.Environment, UserID: &current(r).user.ID, Members: members})

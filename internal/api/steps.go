@@ -598,20 +598,3 @@ func (s *Server) addRunMetadata(r *http.Request) (any, error) {
 	}
 	return nil, s.db.AddRunMetadata(r.Context(), e)
 }
-
-// listCodeRepositories: zengo keeps no code repositories yet, so the list
-// the client asks for before every run is empty (after the usual checks).
-func (s *Server) listCodeRepositories(r *http.Request) (any, error) {
-	q, err := parseListQuery(r, filter.CodeRepositories)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.scopeProject(r, q.Scope["project"]); err != nil {
-		return nil, err
-	}
-	p := &zen.Page[envelope]{PageInfo: zen.PageInfo{Index: q.Page, MaxSize: q.Size, TotalPages: 1}}
-	if q.Page > 1 {
-		return nil, zen.Errorf(zen.EInvalid, "Invalid page %s. The requested page size is %d and there are a total of 0 items for this query. The maximum page value therefore is 1.", q.PageLabel(), q.Size)
-	}
-	return pageOf(p, func(e envelope) any { return e }), nil
-}

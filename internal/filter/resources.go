@@ -179,6 +179,15 @@ var Schedules = &Resource{Model: "ScheduleFilter", Fields: userScoped(
 	Field{Name: "interval_second", Type: Float}, Field{Name: "run_once_start_time", Type: Datetime}),
 	SortKeys: []string{"user"}, Unsortable: []string{"scope_user", "project"}}
 
+// ServiceConnectors: resource_type and labels_str narrow the list whatever
+// the logical operator (the reference applies them after its query);
+// sort_by is checked but the list keeps its creation order.
+var ServiceConnectors = &Resource{Model: "ServiceConnectorFilter", Fields: userScoped(
+	Field{Name: "name", Type: String}, Field{Name: "connector_type", Type: String}, Field{Name: "auth_method", Type: String},
+	Field{Name: "resource_type", Type: Literal, Single: true, Scope: true}, Field{Name: "resource_id", Type: Literal, Single: true},
+	Field{Name: "labels_str", Type: Literal, Single: true, Scope: true}),
+	SortKeys: []string{"user"}, Unsortable: append([]string{"resource_type", "labels_str"}, userScopedUnsortable...)}
+
 // Secrets: private is a plain query parameter; the values are a field of
 // the filter model that neither filters nor sorts.
 var Secrets = &Resource{Model: "SecretFilter", Fields: userScoped(
@@ -274,7 +283,7 @@ func init() {
 		Snapshots: "PipelineSnapshotSchema", Builds: "PipelineBuildSchema", Schedules: "ScheduleSchema",
 		RunTemplates: "RunTemplateSchema", Deployments: "DeploymentSchema", Devices: "OAuthDeviceSchema",
 		Services: "ServiceSchema", Secrets: "SecretSchema", ResourceRequests: "ResourceRequestSchema",
-		HookInvocations: "HookInvocationSchema", RunWaitConditions: "RunWaitConditionSchema", Webhooks: "WebhookSchema", Triggers: "TriggerSchema",
+		HookInvocations: "HookInvocationSchema", RunWaitConditions: "RunWaitConditionSchema", Webhooks: "WebhookSchema", Triggers: "TriggerSchema", ServiceConnectors: "ServiceConnectorSchema",
 	} {
 		for i := range r.Fields {
 			r.Fields[i].Schema = schema

@@ -41,6 +41,21 @@ func scanComponentRow(r interface{ Scan(...any) error }) (*zen.Component, error)
 
 var componentRelations = []relation[*zen.Component]{
 	withUsers(ref[*zen.Component, *zen.User]{func(c *zen.Component) *uuid.UUID { return c.UserID }, func(c *zen.Component, u *zen.User) { c.User = u }}),
+	withRows((*Tx).connectorsByID, ref[*zen.Component, *zen.ServiceConnector]{func(c *zen.Component) *uuid.UUID { return c.ConnectorID },
+		func(c *zen.Component, sc *zen.ServiceConnector) { c.Connector = sc }}),
+}
+
+// checkConnector answers the reference's 404 for a connector that does not
+// exist.
+func (tx *Tx) checkConnector(ctx context.Context, id *uuid.UUID) error {
+	if id == nil {
+		return nil
+	}
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM service_connectors WHERE id = ?`, hexID(*id)).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	return ConnectorNotFound(*id)
 }
 
 func componentNotFound(id uuid.UUID) error {
@@ -149,6 +164,9 @@ func (db *DB) CreateComponent(ctx context.Context, c zen.Component) (*zen.Compon
 		if c.Configuration, err = catalog.CheckConfiguration(f, c.Type, c.Configuration, nil); err != nil {
 			return err
 		}
+		if err := tx.checkConnector(ctx, c.ConnectorID); err != nil {
+			return err
+		}
 		if err := checkEntityName("ComponentRequest", "Component", c.Name); err != nil {
 			return err
 		}
@@ -234,8 +252,8 @@ func (db *DB) UpdateComponent(ctx context.Context, id uuid.UUID, up ComponentUpd
 			}
 			set.addSQL("configuration = ?", string(cfg))
 		}
-		if up.Connector != nil {
-			return ConnectorNotFound(*up.Connector)
+		if err := tx.checkConnector(ctx, up.Connector); err != nil {
+			return err
 		}
 		if isDefaultComponent(c) {
 			return zen.Errorf(zen.EForbidden, "The default %s cannot be modified.", c.Type)
@@ -254,8 +272,13 @@ func (db *DB) UpdateComponent(ctx context.Context, id uuid.UUID, up ComponentUpd
 		if up.SetLabels {
 			set.addSQL("labels = ?", nullableJSON(up.Labels))
 		}
-		set.addSQL("connector_id = ?", nil)
-		set.addSQL("connector_resource_id = ?", nil)
+		if up.Connector != nil {
+			set.addSQL("connector_id = ?", hexID(*up.Connector))
+			set.addSQL("connector_resource_id = ?", up.ConnectorResourceID)
+		} else {
+			set.addSQL("connector_id = ?", nil)
+			set.addSQL("connector_resource_id = ?", nil)
+		}
 		_, err = tx.exec(ctx, "UPDATE components SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
 		if tx.db.dialect.isUniqueViolation(err) {
 			return componentTaken(*up.Name, c.Type)
@@ -267,12 +290,6 @@ func (db *DB) UpdateComponent(ctx context.Context, id uuid.UUID, up ComponentUpd
 		return err
 	})
 	return out, err
-}
-
-// ConnectorNotFound is the reference's answer for a service connector that
-// does not exist; zengo keeps none yet.
-func ConnectorNotFound(id uuid.UUID) error {
-	return zen.NotFound("Unable to get service connector with ID '%s': No service connector with this ID found", id)
 }
 
 // componentUse is a table whose rows keep a component from being deleted,

@@ -110,6 +110,12 @@ func (db *DB) CreateDeployment(ctx context.Context, d Deployment, tags []TagRef)
 			return err
 		}
 		var err error
+		// A deployment completes the onboarding, as on the reference.
+		for _, step := range []string{"pipeline_deployed", "oss_onboarding_completed", "pro_onboarding_completed"} {
+			if err := tx.markOnboarding(ctx, step); err != nil {
+				return err
+			}
+		}
 		out, err = tx.getDeployment(ctx, d.ID)
 		return err
 	})

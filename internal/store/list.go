@@ -31,6 +31,9 @@ type listSpec struct {
 	// countFrom, when set, is a lighter FROM clause for the count: the
 	// joins that only serve the page's columns left out.
 	countFrom func(l *filter.List) string
+	// order, when set, replaces the request's sort: the reference ignores
+	// sort_by for lists it fetches itself (service connectors).
+	order string
 }
 
 // deepOffset is the offset from which a page first selects the ids of its
@@ -90,6 +93,9 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 	order, join, err := t.orderBy(spec, l)
 	if err != nil {
 		return info, err
+	}
+	if spec.order != "" {
+		order, join = spec.order, ""
 	}
 	from := spec.from + join
 	q := "SELECT " + selectCols + " FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"

@@ -23,6 +23,9 @@ type Secret struct {
 	Name             string
 	Private          bool
 	Created, Updated zen.Time
+	// internal secrets hold what another resource keeps secret (a
+	// service connector's credentials); the secrets API does not show them.
+	internal bool
 
 	// Values is nil when the values were not read (lists).
 	Values SecretValues
@@ -124,11 +127,11 @@ func (v SecretValues) checkSize() error {
 	return nil
 }
 
-const secretSelect = `s.id, s.user_id, s.name, s.private, s.created, s.updated`
+const secretSelect = `s.id, s.user_id, s.name, s.private, s.internal, s.created, s.updated`
 
 func scanSecret(row interface{ Scan(...any) error }) (*Secret, error) {
 	s := &Secret{}
-	err := row.Scan(dbID{&s.ID}, dbID{&s.UserID}, &s.Name, &s.Private, dbTime{&s.Created}, dbTime{&s.Updated})
+	err := row.Scan(dbID{&s.ID}, dbID{&s.UserID}, &s.Name, &s.Private, &s.internal, dbTime{&s.Created}, dbTime{&s.Updated})
 	return s, err
 }
 
@@ -148,26 +151,31 @@ func nameScope(private bool, owner uuid.UUID) string {
 // getVisibleSecret reads a secret the viewer may see (public, or private
 // and theirs), with its values if asked.
 func (tx *Tx) getVisibleSecret(ctx context.Context, id, viewer uuid.UUID, withValues bool) (*Secret, error) {
-	var sealed string
-	s, err := scanSecret(tx.queryRow(ctx, `SELECT `+secretSelect+` FROM secrets s WHERE s.id = ? AND s.internal = ?`, hexID(id), false))
+	s, err := scanSecret(tx.queryRow(ctx, `SELECT `+secretSelect+` FROM secrets s WHERE s.id = ?`, hexID(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, zen.NotFound("Unable to get secret with name or ID '%s': No secret with this ID found.", id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if s.Private && s.UserID != viewer {
+	if s.internal || s.Private && s.UserID != viewer {
 		return nil, zen.NotFound("Secret with name or ID %s not found or is private and not owned by the current user.", id)
 	}
 	if withValues {
-		if err := tx.queryRow(ctx, `SELECT secret_values FROM secrets WHERE id = ?`, hexID(id)).Scan(&sealed); err != nil {
-			return nil, err
-		}
-		if s.Values, err = tx.db.openSecretValues(id, sealed); err != nil {
+		if s.Values, err = tx.secretValues(ctx, id); err != nil {
 			return nil, err
 		}
 	}
 	return s, loadRelations(ctx, tx, []*Secret{s}, secretRelations)
+}
+
+// secretValues reads and opens a secret's values.
+func (tx *Tx) secretValues(ctx context.Context, id uuid.UUID) (SecretValues, error) {
+	var sealed string
+	if err := tx.queryRow(ctx, `SELECT secret_values FROM secrets WHERE id = ?`, hexID(id)).Scan(&sealed); err != nil {
+		return nil, err
+	}
+	return tx.db.openSecretValues(id, sealed)
 }
 
 // openSecretValues decrypts a secret's values. A value the configured key
@@ -219,26 +227,34 @@ func (db *DB) CreateSecret(ctx context.Context, s Secret) (*Secret, error) {
 		if err := tx.checkSecretName(ctx, s.Name, s.Private, s.UserID, uuid.Nil); err != nil {
 			return err
 		}
-		values := SecretValues{}.merged(s.Values, false)
-		if err := values.checkSize(); err != nil {
-			return err
-		}
-		s.ID = uuid.New()
-		sealed, err := db.sealSecretValues(s.ID, values)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO secrets (id, user_id, name, private, name_scope, secret_values, internal, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			hexID(s.ID), hexID(s.UserID), s.Name, s.Private, nameScope(s.Private, s.UserID), sealed, false, tx.now.Micros(), tx.now.Micros()); err != nil {
+		if err := tx.insertSecret(ctx, &s); err != nil {
 			if db.dialect.isUniqueViolation(err) {
 				return tx.checkSecretName(ctx, s.Name, s.Private, s.UserID, s.ID)
 			}
 			return err
 		}
+		var err error
 		out, err = tx.getVisibleSecret(ctx, s.ID, s.UserID, true)
 		return err
 	})
 	return out, err
+}
+
+// insertSecret writes a new secret row with its values sealed; values
+// without a value (null) are left out, as the reference leaves them out.
+func (tx *Tx) insertSecret(ctx context.Context, s *Secret) error {
+	values := SecretValues{}.merged(s.Values, false)
+	if err := values.checkSize(); err != nil {
+		return err
+	}
+	s.ID = uuid.New()
+	sealed, err := tx.db.sealSecretValues(s.ID, values)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO secrets (id, user_id, name, private, internal, name_scope, secret_values, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		hexID(s.ID), hexID(s.UserID), s.Name, s.Private, s.internal, nameScope(s.Private, s.UserID), sealed, tx.now.Micros(), tx.now.Micros())
+	return err
 }
 
 // GetSecret reads a secret the viewer may see, with its values.
@@ -326,14 +342,9 @@ func (db *DB) DeleteSecret(ctx context.Context, id, viewer uuid.UUID) error {
 // createInternalSecret stores values as a public internal secret owned by
 // owner under a generated name, as the reference does, and returns its id.
 func (tx *Tx) createInternalSecret(ctx context.Context, owner uuid.UUID, prefix string, values SecretValues) (uuid.UUID, error) {
-	id := uuid.New()
-	sealed, err := tx.db.sealSecretValues(id, values)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	_, err = tx.exec(ctx, `INSERT INTO secrets (id, user_id, name, private, name_scope, secret_values, internal, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		hexID(id), hexID(owner), prefix+"-"+hexID(uuid.New()), false, nameScope(false, owner), sealed, true, tx.now.Micros(), tx.now.Micros())
-	return id, err
+	s := Secret{UserID: owner, Name: prefix + "-" + hexID(uuid.New()), Values: values, internal: true}
+	err := tx.insertSecret(ctx, &s)
+	return s.ID, err
 }
 
 // internalSecretValues opens an internal secret.
@@ -370,7 +381,7 @@ func (db *DB) ListSecrets(ctx context.Context, l *filter.List, viewer uuid.UUID)
 	spec := &listSpec{from: "secrets s", alias: "s", columns: secretFilterColumns,
 		custom:   db.dialect.userScopedCustom("s.user_id", nil),
 		sortKeys: map[string]sortKey{"user": userSortKey("s.user_id")}}
-	visible := clause{"(s.private = ? OR s.user_id = ?) AND s.internal = ?", []any{false, hexID(viewer), false}}
+	visible := clause{"s.internal = ? AND (s.private = ? OR s.user_id = ?)", []any{false, false, hexID(viewer)}}
 	return listRows(ctx, db, spec, l, []clause{visible}, secretSelect, scanSecret, func(ctx context.Context, tx *Tx, items []*Secret) error {
 		return loadRelations(ctx, tx, items, secretRelations)
 	})

@@ -44,6 +44,7 @@ type Component struct {
 	Created, Updated    Time
 	Flavor              *Flavor
 	User                *User
+	Connector           *ServiceConnector
 }
 
 // Stack is a named set of components, at most one per type.
@@ -88,4 +89,22 @@ func ComponentIsLocal(typ, flavor string, config json.RawMessage) bool {
 		return c.Local
 	}
 	return false
+}
+
+// ServiceConnector is what every answer shows of a service connector (its
+// body); a component's metadata embeds it so.
+type ServiceConnector struct {
+	ID                   uuid.UUID
+	UserID               *uuid.UUID
+	Name                 string
+	ConnectorType        string
+	Description          string
+	AuthMethod           string
+	ResourceTypes        []string
+	ResourceID           *string
+	SupportsInstances    bool
+	ExpiresAt            *Time
+	ExpiresSkewTolerance *int64
+	ExpirationSeconds    *int64
+	Created, Updated     Time
 }

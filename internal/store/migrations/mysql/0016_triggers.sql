@@ -1,10 +1,9 @@
 -- MySQL/MariaDB form of the SQLite migration of the same number
 -- (derived by tools/derive_migrations.py).
 -- Webhooks and triggers. A webhook's signing secret is an internal secret
--- (a row of secrets that no secrets route shows), sealed like any other
+-- (a row of secrets that no secrets route shows: the column is 0015's), sealed like any other
 -- and re-encrypted by rotate-key; its intake statistics are on its row
 -- (the reference's webhook_stats is one row per webhook).
-ALTER TABLE secrets ADD COLUMN internal BOOLEAN NOT NULL DEFAULT FALSE;
 
 CREATE TABLE webhooks (
     id                    CHAR(32) PRIMARY KEY,

@@ -1,8 +1,7 @@
 -- Webhooks and triggers. A webhook's signing secret is an internal secret
--- (a row of secrets that no secrets route shows), sealed like any other
+-- (a row of secrets that no secrets route shows: the column is 0015's), sealed like any other
 -- and re-encrypted by rotate-key; its intake statistics are on its row
 -- (the reference's webhook_stats is one row per webhook).
-ALTER TABLE secrets ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE webhooks (
     id                    CHAR(32) PRIMARY KEY,
