@@ -106,16 +106,11 @@ func (db *DB) CreateDeployment(ctx context.Context, d Deployment, tags []TagRef)
 		if err := tx.attachTags(ctx, "deployment", d.ID, tags, d.UserID); err != nil {
 			return err
 		}
+		// A deployment completes the onboarding, as on the reference.
 		if err := tx.markOnboarding(ctx, "pipeline_deployed", "oss_onboarding_completed", "pro_onboarding_completed"); err != nil {
 			return err
 		}
 		var err error
-		// A deployment completes the onboarding, as on the reference.
-		for _, step := range []string{"pipeline_deployed", "oss_onboarding_completed", "pro_onboarding_completed"} {
-			if err := tx.markOnboarding(ctx, step); err != nil {
-				return err
-			}
-		}
 		out, err = tx.getDeployment(ctx, d.ID)
 		return err
 	})

@@ -128,6 +128,9 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/workspaces/{{id}}/code_repositories", zm.Page[zm.CodeRepositoryResponse]),
     Route("GET", "/health", StrictStr),  # server
     Route("GET", "/ready", StrictStr),  # server
+    Route("HEAD", "/health", UNPARSED),  # no body
+    Route("HEAD", "/ready", UNPARSED),  # no body
+    Route("OPTIONS", "/health", UNPARSED),  # answered as GET
     Route("OPTIONS", f"{V1}/{{route}}", UNPARSED),  # CORS preflight, answered by the middleware
     # authentication
     Route("POST", f"{V1}/login", zm.OAuthTokenResponse),
