@@ -346,7 +346,7 @@ func (s *Server) routes() http.Handler {
 	authed("GET /api/v1/service_connectors/{connector_id}/client", s.connectorClient)
 	listed("GET /api/v1/workspaces/{project_name_or_id}/service_connectors", s.listServiceConnectors())
 	authed("POST /api/v1/workspaces/{project_name_or_id}/service_connectors", s.createServiceConnector)
-	authed("GET /api/v1/workspaces/{project_name_or_id}/service_connectors/resources", s.listConnectorResources)
+	authed("GET /api/v1/workspaces/{project_name_or_id}/resources", s.listConnectorResources)
 
 	// Curated visualizations and the artifact versions they show.
 	authed("POST /api/v1/curated_visualizations", s.createCurated)

@@ -209,7 +209,7 @@ ROUTES: List[Route] = [
     Route("GET", f"{V1}/service_connectors/{{id}}/client", zm.ServiceConnectorResponse),
     Route("GET", f"{V1}/workspaces/{{id}}/service_connectors", zm.Page[zm.ServiceConnectorResponse]),
     Route("POST", f"{V1}/workspaces/{{id}}/service_connectors", zm.ServiceConnectorResponse),
-    Route("GET", f"{V1}/workspaces/{{id}}/service_connectors/resources", List[zm.ServiceConnectorResourcesModel]),
+    Route("GET", f"{V1}/workspaces/{{id}}/resources", List[zm.ServiceConnectorResourcesModel]),
     *_resource(f"{V1}/secrets", zm.SecretResponse),
     Route("POST", f"{V1}/workspaces/{{id}}/secrets", zm.SecretResponse),
     Route("PUT", f"{V1}/secrets_operations/backup", UNPARSED),

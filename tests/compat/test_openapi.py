@@ -75,17 +75,24 @@ def test_routes_are_the_references(documents):
 
 
 def test_every_reference_route_exists_on_zengo(documents):
-    _, zg, ref_doc, _ = documents
-    token = zg.token()
+    ref, zg, ref_doc, _ = documents
+    tokens = {ref.url: ref.token(), zg.url: zg.token()}
     allowed = allowlist()
+
+    def probe(server, method, path):
+        r = requests.request(method, server.url + path.replace("{}", DUMMY), headers={"Authorization": f"Bearer {tokens[server.url]}"},
+                             json={} if method in ("POST", "PUT", "PATCH") else None, timeout=60)
+        body = r.json() if r.headers.get("content-type", "").startswith("application/json") else r.text
+        return r.status_code, body
+
     missing = []
     for method, path in sorted(routes(ref_doc)):
         if ("only_reference", method, path) in allowed:
             continue
-        url = zg.url + path.replace("{}", DUMMY)
-        r = requests.request(method, url, headers={"Authorization": f"Bearer {token}"},
-                             json={} if method in ("POST", "PUT", "PATCH") else None, timeout=60)
-        unknown = r.status_code == 404 and r.headers.get("content-type", "").startswith("application/json") and r.json() == {"detail": "Not Found"}
-        if r.status_code == 405 or unknown:
-            missing.append(f"{method} {path}: {r.status_code} {r.text[:100]}")
+        status, body = probe(zg, method, path)
+        if status == 405 or (status == 404 and body == {"detail": "Not Found"}):
+            # Unless the reference answers the same: a route may say "Not
+            # Found" for what it does not know (e.g. a webhook provider).
+            if probe(ref, method, path) != (status, body):
+                missing.append(f"{method} {path}: {status} {str(body)[:100]}")
     assert not missing, "reference routes zengo does not serve:\n" + "\n".join(missing)
