@@ -50,25 +50,17 @@ type stackUpdate struct {
 // of.
 var multiplePerStack = map[string]bool{"alerter": true, "experiment_tracker": true, "step_operator": true, "sandbox": true}
 
-// stackConnector is one entry of a stack request's service_connectors.
-type stackConnector struct {
-	id     *uuid.UUID
-	create bool
-}
-
 // stackMembers reads a stack request's components (withInfo: ids or
 // ComponentInfo; otherwise ids only), in the order the client listed
 // them, and applies the reference's validator: at most one component of
-// most types, and at least an orchestrator and an artifact store. Each
-// member's connector index is returned beside it (-1 for none).
-func stackMembers(raw json.RawMessage, withInfo bool) ([]store.StackMember, []int, []fieldError) {
+// most types, and at least an orchestrator and an artifact store.
+func stackMembers(raw json.RawMessage, withInfo bool) ([]store.StackMember, []fieldError) {
 	loc := []string{"body", "components"}
 	obj, err := jsonobj.Parse(raw)
 	if err != nil {
-		return nil, nil, []fieldError{{typ: "dict_type", loc: loc, msg: "Input should be a valid dictionary", input: raw}}
+		return nil, []fieldError{{typ: "dict_type", loc: loc, msg: "Input should be a valid dictionary", input: raw}}
 	}
 	var members []store.StackMember
-	var indexes []int
 	var errs []fieldError
 	counts := map[string]int{}
 	for _, typ := range obj.Keys() {
@@ -83,25 +75,24 @@ func stackMembers(raw json.RawMessage, withInfo bool) ([]store.StackMember, []in
 			continue
 		}
 		for i, item := range items {
-			m, index, itemErrs := stackMember(typ, item, []string{"body", "components", typ, strconv.Itoa(i)}, withInfo)
+			m, itemErrs := stackMember(typ, item, []string{"body", "components", typ, strconv.Itoa(i)}, withInfo)
 			errs = append(errs, itemErrs...)
 			members = append(members, m)
-			indexes = append(indexes, index)
 		}
 		counts[typ] = len(items)
 	}
 	if len(errs) > 0 {
-		return nil, nil, errs
+		return nil, errs
 	}
 	for _, typ := range obj.Keys() {
 		if !multiplePerStack[typ] && counts[typ] > 1 {
-			return nil, nil, []fieldError{valueErrorAt(loc, fmt.Sprintf("Stack component type '%s' does not support multiple components in a single stack.", typ), raw)}
+			return nil, []fieldError{valueErrorAt(loc, fmt.Sprintf("Stack component type '%s' does not support multiple components in a single stack.", typ), raw)}
 		}
 	}
 	if counts["orchestrator"] == 0 || counts["artifact_store"] == 0 {
-		return nil, nil, []fieldError{valueErrorAt(loc, "Stack must contain at least an orchestrator and artifact store.", raw)}
+		return nil, []fieldError{valueErrorAt(loc, "Stack must contain at least an orchestrator and artifact store.", raw)}
 	}
-	return members, indexes, nil
+	return members, nil
 }
 
 // componentInfo is the reference's ComponentInfo.
@@ -115,7 +106,7 @@ type componentInfo struct {
 // stackMember reads one entry of a components list: an id, or (withInfo)
 // a component to create. A value that is neither gets pydantic's two
 // errors of a union, one per alternative.
-func stackMember(typ string, item json.RawMessage, loc []string, withInfo bool) (store.StackMember, int, []fieldError) {
+func stackMember(typ string, item json.RawMessage, loc []string, withInfo bool) (store.StackMember, []fieldError) {
 	m := store.StackMember{Type: typ}
 	val := decodeNumbers(item)
 	idLoc := loc
@@ -127,18 +118,18 @@ func stackMember(typ string, item json.RawMessage, loc []string, withInfo bool) 
 		id, err := uuid.Parse(s)
 		if err == nil {
 			m.ID = &id
-			return m, -1, nil
+			return m, nil
 		}
 		idErr = uuidError(idLoc, s)
 	} else {
 		idErr = fieldError{typ: "uuid_type", loc: idLoc, msg: "UUID input should be a string, bytes or UUID object", input: item}
 	}
 	if !withInfo {
-		return m, -1, []fieldError{idErr}
+		return m, []fieldError{idErr}
 	}
 	infoLoc := append(append([]string{}, loc...), "ComponentInfo")
 	if _, ok := val.(map[string]any); !ok {
-		return m, -1, []fieldError{idErr, {typ: "model_attributes_type", loc: infoLoc,
+		return m, []fieldError{idErr, {typ: "model_attributes_type", loc: infoLoc,
 			msg: "Input should be a valid dictionary or object to extract fields from", input: item}}
 	}
 	var info componentInfo
@@ -151,14 +142,11 @@ func stackMember(typ string, item json.RawMessage, loc []string, withInfo bool) 
 		}
 	}
 	if len(errs) > 0 {
-		return m, -1, append([]fieldError{idErr}, errs...)
+		return m, append([]fieldError{idErr}, errs...)
 	}
 	m.Flavor, m.Configuration = info.Flavor, info.Configuration
-	index := -1
-	if info.ServiceConnectorIndex != nil {
-		index = *info.ServiceConnectorIndex
-	}
-	return m, index, nil
+	m.ConnectorIndex, m.ConnectorResourceID = info.ServiceConnectorIndex, info.ServiceConnectorResourceID
+	return m, nil
 }
 
 // decodeNumbers decodes JSON as the request decoder sees values: numbers
@@ -173,7 +161,7 @@ func decodeNumbers(raw json.RawMessage) any {
 
 // stackConnectors reads a stack request's service_connectors: ids, or
 // connectors to create (ServiceConnectorInfo).
-func stackConnectors(raw json.RawMessage) ([]stackConnector, []fieldError) {
+func stackConnectors(raw json.RawMessage) ([]store.StackConnector, []fieldError) {
 	loc := []string{"body", "service_connectors"}
 	if raw == nil {
 		return nil, nil
@@ -182,14 +170,14 @@ func stackConnectors(raw json.RawMessage) ([]stackConnector, []fieldError) {
 	if json.Unmarshal(raw, &items) != nil || items == nil {
 		return nil, []fieldError{{typ: "list_type", loc: loc, msg: "Input should be a valid list", input: raw}}
 	}
-	out := make([]stackConnector, len(items))
+	out := make([]store.StackConnector, len(items))
 	var errs []fieldError
 	for i, item := range items {
 		iloc := []string{"body", "service_connectors", strconv.Itoa(i)}
 		val := decodeNumbers(item)
 		if s, ok := val.(string); ok {
 			if id, err := uuid.Parse(s); err == nil {
-				out[i].id = &id
+				out[i].ID = &id
 				continue
 			}
 		}
@@ -200,9 +188,19 @@ func stackConnectors(raw json.RawMessage) ([]stackConnector, []fieldError) {
 		}
 		if obj, ok := val.(map[string]any); ok {
 			var infoErrs []fieldError
-			validateObject(decodedObject(obj), reflect.ValueOf(&info).Elem(), append(iloc, "ServiceConnectorInfo"), &infoErrs)
+			infoLoc := append(iloc, "ServiceConnectorInfo")
+			validateObject(decodedObject(obj), reflect.ValueOf(&info).Elem(), infoLoc, &infoErrs)
+			var cfg *jsonobj.Object
+			if info.Configuration != nil {
+				if dictField("configuration", info.Configuration, false) != nil {
+					infoErrs = append(infoErrs, fieldError{typ: "dict_type", loc: append(append([]string{}, infoLoc...), "configuration"),
+						msg: "Input should be a valid dictionary", input: info.Configuration})
+				} else {
+					cfg, _ = jsonobj.Parse(info.Configuration)
+				}
+			}
 			if len(infoErrs) == 0 {
-				out[i].create = true
+				out[i] = store.StackConnector{Type: info.Type, AuthMethod: info.AuthMethod, Configuration: cfg}
 				continue
 			}
 			errs = append(errs, fieldError{typ: "uuid_type", loc: append(iloc, "uuid"), msg: "UUID input should be a string, bytes or UUID object", input: item})
@@ -267,10 +265,9 @@ func (s *Server) createStack(r *http.Request) (any, error) {
 		}
 	}
 	var members []store.StackMember
-	var indexes []int
 	var memberErrs []fieldError
 	if req.Components != nil {
-		members, indexes, memberErrs = stackMembers(req.Components, true)
+		members, memberErrs = stackMembers(req.Components, true)
 	} else if req.Present["components"] {
 		memberErrs = []fieldError{{typ: "dict_type", loc: []string{"body", "components"}, msg: "Input should be a valid dictionary", input: nil}}
 	}
@@ -284,20 +281,17 @@ func (s *Server) createStack(r *http.Request) (any, error) {
 	if err := withFieldErrors(err, stackRequestFields, memberErrs, connectorErrs, dictErrs); err != nil {
 		return nil, err
 	}
-	for _, i := range indexes {
-		if i != -1 && (i < 0 || i >= len(connectors)) {
-			return nil, valueErrors([]string{"body"}, fmt.Sprintf("Service connector index %d is out of range. Please provide a valid index referring to the position in the list of service connectors.", i), bodyEcho(r))
+	for _, m := range members {
+		if i := m.ConnectorIndex; i != nil && (*i < 0 || *i >= len(connectors)) {
+			return nil, valueErrors([]string{"body"}, fmt.Sprintf("Service connector index %d is out of range. Please provide a valid index referring to the position in the list of service connectors.", *i), bodyEcho(r))
 		}
 	}
-	createsConnector := false
 	for _, c := range connectors {
-		if c.id != nil {
-			if _, err := s.db.GetServiceConnector(r.Context(), *c.id, false); err != nil {
+		if c.ID != nil {
+			if _, err := s.db.GetServiceConnector(r.Context(), *c.ID, false); err != nil {
 				return nil, err
 			}
-			continue
 		}
-		createsConnector = true
 	}
 	if err := s.checkComponentsExist(r, members); err != nil {
 		return nil, err
@@ -305,11 +299,8 @@ func (s *Server) createStack(r *http.Request) (any, error) {
 	if len(req.Secrets) > 0 {
 		return nil, secretNotFound(req.Secrets[0])
 	}
-	if createsConnector {
-		return nil, zen.Errorf(zen.ENotImplemented, "zengo does not create service connectors inside a stack yet: register the connector first and name it by id.")
-	}
 	st, err := s.db.CreateStack(r.Context(), store.NewStack{Name: req.Name, Description: req.Description, StackSpecPath: req.StackSpecPath,
-		Labels: req.Labels, Environment: req.Environment, UserID: &current(r).user.ID, Members: members})
+		Labels: req.Labels, Environment: req.Environment, UserID: &current(r).user.ID, Members: members, Connectors: connectors})
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +325,7 @@ func (s *Server) updateStack() handler {
 		var members []store.StackMember
 		var errs []fieldError
 		if req.Components != nil {
-			members, _, errs = stackMembers(req.Components, false)
+			members, errs = stackMembers(req.Components, false)
 		}
 		for _, check := range []error{stringDict("environment", req.Environment), dictField("labels", req.Labels, true)} {
 			if ve, ok := check.(*validationError); ok {

@@ -234,6 +234,14 @@ type Tx struct {
 	now zen.Time
 }
 
+// tick moves the transaction's clock on by a microsecond, for a write
+// that makes rows one after another as the reference does in sessions of
+// their own: each gets its own stamp, and lists by creation keep the
+// reference's order.
+func (t *Tx) tick() {
+	t.now = zen.TimeFromMicros(t.now.Micros() + 1)
+}
+
 func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	t.db.statements.Add(1)
 	return t.tx.QueryContext(ctx, t.db.dialect.rebind(q), args...)

@@ -229,10 +229,15 @@ func splitArrayAttribute(s string) json.RawMessage {
 	return b
 }
 
+func (tx *Tx) connectorNameTaken(ctx context.Context, name string, except uuid.UUID) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM service_connectors WHERE name = ? AND id <> ?`, name, hexID(except)).Scan(&n)
+	return n > 0, err
+}
+
 // checkConnectorName answers the reference's 409 for a taken name.
 func (tx *Tx) checkConnectorName(ctx context.Context, name, verb string, except uuid.UUID) error {
-	var n int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM service_connectors WHERE name = ? AND id <> ?`, name, hexID(except)).Scan(&n); err != nil || n == 0 {
+	if taken, err := tx.connectorNameTaken(ctx, name, except); err != nil || !taken {
 		return err
 	}
 	return zen.Errorf(zen.EConflict, "Unable to %s the requested service connector with name '%s': Found another existing service connector with the same name.", verb, name)
@@ -273,28 +278,35 @@ func (db *DB) CreateServiceConnector(ctx context.Context, c ServiceConnector) (*
 		if err := tx.checkConnectorName(ctx, c.Name, "create", uuid.Nil); err != nil {
 			return err
 		}
+		if err := tx.insertConnector(ctx, &c); err != nil {
+			return err
+		}
 		var err error
-		if c.SecretID, err = tx.createConnectorSecret(ctx, c.Name, *c.UserID, c.Secrets); err != nil {
-			return err
-		}
-		c.ID = uuid.New()
-		resourceTypes, _ := json.Marshal(nonNilStrings(c.ResourceTypes))
-		_, err = tx.exec(ctx, `INSERT INTO service_connectors (id, user_id, name, connector_type, description, auth_method, resource_types,
-			resource_id, supports_instances, configuration, secret_id, expires_at, expires_skew_tolerance, expiration_seconds, labels, created, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			hexID(c.ID), hexIDPtr(c.UserID), c.Name, c.ConnectorType, c.Description, c.AuthMethod, string(resourceTypes),
-			c.ResourceID, c.SupportsInstances, objectOrNull(c.Configuration), hexIDPtr(c.SecretID), timePtr(c.ExpiresAt),
-			c.ExpiresSkewTolerance, c.ExpirationSeconds, objectOrNull(c.Labels), tx.now.Micros(), tx.now.Micros())
-		if db.dialect.isUniqueViolation(err) {
-			return tx.checkConnectorName(ctx, c.Name, "create", c.ID)
-		}
-		if err != nil {
-			return err
-		}
 		out, err = tx.getConnector(ctx, c.ID, true)
 		return err
 	})
 	return out, err
+}
+
+// insertConnector writes a new connector row and the internal secret of
+// its secret values (c.UserID owns both).
+func (tx *Tx) insertConnector(ctx context.Context, c *ServiceConnector) error {
+	var err error
+	if c.SecretID, err = tx.createConnectorSecret(ctx, c.Name, *c.UserID, c.Secrets); err != nil {
+		return err
+	}
+	c.ID = uuid.New()
+	resourceTypes, _ := json.Marshal(nonNilStrings(c.ResourceTypes))
+	_, err = tx.exec(ctx, `INSERT INTO service_connectors (id, user_id, name, connector_type, description, auth_method, resource_types,
+		resource_id, supports_instances, configuration, secret_id, expires_at, expires_skew_tolerance, expiration_seconds, labels, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		hexID(c.ID), hexIDPtr(c.UserID), c.Name, c.ConnectorType, c.Description, c.AuthMethod, string(resourceTypes),
+		c.ResourceID, c.SupportsInstances, objectOrNull(c.Configuration), hexIDPtr(c.SecretID), timePtr(c.ExpiresAt),
+		c.ExpiresSkewTolerance, c.ExpirationSeconds, objectOrNull(c.Labels), tx.now.Micros(), tx.now.Micros())
+	if tx.db.dialect.isUniqueViolation(err) {
+		return tx.checkConnectorName(ctx, c.Name, "create", c.ID)
+	}
+	return err
 }
 
 // objectOrNull stores an object, or NULL when it is empty, as the
@@ -334,80 +346,86 @@ type ServiceConnectorUpdate struct {
 // secret and the row.
 func (db *DB) UpdateServiceConnector(ctx context.Context, id uuid.UUID, up ServiceConnectorUpdate) (*ServiceConnector, error) {
 	var out *ServiceConnector
-	err := db.write(ctx, func(tx *Tx) error {
-		c, err := tx.getConnector(ctx, id, false)
-		if err != nil {
-			return err
-		}
-		if up.Name != nil && *up.Name != c.Name {
-			if err := tx.checkConnectorName(ctx, *up.Name, "update", id); err != nil {
-				return err
-			}
-		}
-		var used int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM components WHERE connector_id = ?`, hexID(id)).Scan(&used); err != nil {
-			return err
-		}
-		if used > 0 {
-			if err := checkConnectorInUse(c, &up); err != nil {
-				return err
-			}
-		}
-		next := *c
-		next.ResourceID, next.ExpirationSeconds = up.ResourceID, up.ExpirationSeconds
-		for _, f := range []struct{ dst, src *string }{{&next.Name, up.Name}, {&next.ConnectorType, up.ConnectorType},
-			{&next.Description, up.Description}, {&next.AuthMethod, up.AuthMethod}} {
-			if f.src != nil {
-				*f.dst = *f.src
-			}
-		}
-		if up.ResourceTypesGiven && up.ResourceTypes != nil {
-			next.ResourceTypes = up.ResourceTypes
-		}
-		if up.SupportsInstances != nil {
-			next.SupportsInstances = *up.SupportsInstances
-		}
-		if up.ExpiresAt != nil {
-			next.ExpiresAt = up.ExpiresAt
-		}
-		if up.ExpiresSkewTolerance != nil {
-			next.ExpiresSkewTolerance = up.ExpiresSkewTolerance
-		}
-		if up.Labels != nil {
-			next.Labels = up.Labels
-		}
-		next.Secrets = nil
-		if up.Configuration != nil {
-			next.Configuration = up.Configuration
-		}
-		// The type checks run against the stored type, as on the reference.
-		if t := catalog.LookupConnectorType(c.ConnectorType); t != nil {
-			if err := next.Configure(t, up.ResourceTypes, up.ResourceTypesGiven && up.ResourceTypes != nil, up.Configuration); err != nil {
-				return err
-			}
-		}
-		if up.Configuration != nil {
-			if next.SecretID, err = tx.replaceConnectorSecret(ctx, c, next.Secrets); err != nil {
-				return err
-			}
-		}
-		resourceTypes, _ := json.Marshal(nonNilStrings(next.ResourceTypes))
-		_, err = tx.exec(ctx, `UPDATE service_connectors SET name = ?, connector_type = ?, description = ?, auth_method = ?, resource_types = ?,
-			resource_id = ?, supports_instances = ?, configuration = ?, secret_id = ?, expires_at = ?, expires_skew_tolerance = ?,
-			expiration_seconds = ?, labels = ?, updated = ? WHERE id = ?`,
-			next.Name, next.ConnectorType, next.Description, next.AuthMethod, string(resourceTypes), next.ResourceID, next.SupportsInstances,
-			objectOrNull(next.Configuration), hexIDPtr(next.SecretID), timePtr(next.ExpiresAt), next.ExpiresSkewTolerance,
-			next.ExpirationSeconds, objectOrNull(next.Labels), tx.now.Micros(), hexID(id))
-		if db.dialect.isUniqueViolation(err) {
-			return tx.checkConnectorName(ctx, next.Name, "update", id)
-		}
-		if err != nil {
-			return err
-		}
-		out, err = tx.getConnector(ctx, id, true)
+	err := db.write(ctx, func(tx *Tx) (err error) {
+		out, err = tx.updateConnector(ctx, id, up)
 		return err
 	})
 	return out, err
+}
+
+// updateConnector is UpdateServiceConnector inside a transaction: a
+// full-stack create updates the connectors it names as well.
+func (tx *Tx) updateConnector(ctx context.Context, id uuid.UUID, up ServiceConnectorUpdate) (*ServiceConnector, error) {
+	c, err := tx.getConnector(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if up.Name != nil && *up.Name != c.Name {
+		if err := tx.checkConnectorName(ctx, *up.Name, "update", id); err != nil {
+			return nil, err
+		}
+	}
+	var used int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM components WHERE connector_id = ?`, hexID(id)).Scan(&used); err != nil {
+		return nil, err
+	}
+	if used > 0 {
+		if err := checkConnectorInUse(c, &up); err != nil {
+			return nil, err
+		}
+	}
+	next := *c
+	next.ResourceID, next.ExpirationSeconds = up.ResourceID, up.ExpirationSeconds
+	for _, f := range []struct{ dst, src *string }{{&next.Name, up.Name}, {&next.ConnectorType, up.ConnectorType},
+		{&next.Description, up.Description}, {&next.AuthMethod, up.AuthMethod}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if up.ResourceTypesGiven && up.ResourceTypes != nil {
+		next.ResourceTypes = up.ResourceTypes
+	}
+	if up.SupportsInstances != nil {
+		next.SupportsInstances = *up.SupportsInstances
+	}
+	if up.ExpiresAt != nil {
+		next.ExpiresAt = up.ExpiresAt
+	}
+	if up.ExpiresSkewTolerance != nil {
+		next.ExpiresSkewTolerance = up.ExpiresSkewTolerance
+	}
+	if up.Labels != nil {
+		next.Labels = up.Labels
+	}
+	next.Secrets = nil
+	if up.Configuration != nil {
+		next.Configuration = up.Configuration
+	}
+	// The type checks run against the stored type, as on the reference.
+	if t := catalog.LookupConnectorType(c.ConnectorType); t != nil {
+		if err := next.Configure(t, up.ResourceTypes, up.ResourceTypesGiven && up.ResourceTypes != nil, up.Configuration); err != nil {
+			return nil, err
+		}
+	}
+	if up.Configuration != nil {
+		if next.SecretID, err = tx.replaceConnectorSecret(ctx, c, next.Secrets); err != nil {
+			return nil, err
+		}
+	}
+	resourceTypes, _ := json.Marshal(nonNilStrings(next.ResourceTypes))
+	_, err = tx.exec(ctx, `UPDATE service_connectors SET name = ?, connector_type = ?, description = ?, auth_method = ?, resource_types = ?,
+		resource_id = ?, supports_instances = ?, configuration = ?, secret_id = ?, expires_at = ?, expires_skew_tolerance = ?,
+		expiration_seconds = ?, labels = ?, updated = ? WHERE id = ?`,
+		next.Name, next.ConnectorType, next.Description, next.AuthMethod, string(resourceTypes), next.ResourceID, next.SupportsInstances,
+		objectOrNull(next.Configuration), hexIDPtr(next.SecretID), timePtr(next.ExpiresAt), next.ExpiresSkewTolerance,
+		next.ExpirationSeconds, objectOrNull(next.Labels), tx.now.Micros(), hexID(id))
+	if tx.db.dialect.isUniqueViolation(err) {
+		return nil, tx.checkConnectorName(ctx, next.Name, "update", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tx.getConnector(ctx, id, true)
 }
 
 // checkConnectorInUse refuses what the reference refuses for a connector

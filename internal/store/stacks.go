@@ -1,15 +1,20 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"zengo/internal/catalog"
 	"zengo/internal/filter"
+	"zengo/internal/jsonobj"
 	"zengo/internal/zen"
 )
 
@@ -115,12 +120,24 @@ func (db *DB) ListStacks(ctx context.Context, l *filter.List, scopeUser *uuid.UU
 }
 
 // StackMember is one component a stack request lists under a type: an
-// existing one (ID), or one to create (Flavor and Configuration).
+// existing one (ID), or one to create (Flavor and Configuration), linked,
+// when ConnectorIndex is set, to that entry of the request's connectors.
 type StackMember struct {
-	Type          string
-	ID            *uuid.UUID
-	Flavor        string
-	Configuration json.RawMessage
+	Type                string
+	ID                  *uuid.UUID
+	Flavor              string
+	Configuration       json.RawMessage
+	ConnectorIndex      *int
+	ConnectorResourceID *string
+}
+
+// StackConnector is one service connector a stack request lists: an
+// existing one (ID), or one to create (the reference's
+// ServiceConnectorInfo).
+type StackConnector struct {
+	ID               *uuid.UUID
+	Type, AuthMethod string
+	Configuration    *jsonobj.Object
 }
 
 // NewStack is a stack to create, with its members in request order.
@@ -130,6 +147,7 @@ type NewStack struct {
 	Labels, Environment json.RawMessage
 	UserID              *uuid.UUID
 	Members             []StackMember
+	Connectors          []StackConnector
 }
 
 func stackTaken(verb, name string) error {
@@ -137,8 +155,9 @@ func stackTaken(verb, name string) error {
 }
 
 // CreateStack is the reference's full-stack create, in one transaction:
-// members to create become components named after the stack (labelled as
-// it is), then the stack takes its members.
+// connectors to create come first, named after the stack; members to
+// create become components named after the stack (labelled as it is),
+// each linked to the connector it names; then the stack takes its members.
 func (db *DB) CreateStack(ctx context.Context, ns NewStack) (*zen.Stack, error) {
 	if err := checkEntityName("StackRequest", "Stack", ns.Name); err != nil {
 		return nil, err
@@ -146,6 +165,10 @@ func (db *DB) CreateStack(ctx context.Context, ns NewStack) (*zen.Stack, error) 
 	labels := json.RawMessage(jsonText(ns.Labels, "{}"))
 	var out *zen.Stack
 	err := db.write(ctx, func(tx *Tx) error {
+		connectors, err := tx.stackConnectors(ctx, ns, labels)
+		if err != nil {
+			return err
+		}
 		members := make([]stackMember, len(ns.Members))
 		for i, m := range ns.Members {
 			members[i] = stackMember{typ: m.Type}
@@ -156,7 +179,8 @@ func (db *DB) CreateStack(ctx context.Context, ns NewStack) (*zen.Stack, error) 
 				members[i].id = *m.ID
 				continue
 			}
-			c, err := tx.createStackMember(ctx, ns.Name, m, labels, ns.UserID)
+			tx.tick()
+			c, err := tx.createStackMember(ctx, ns.Name, m, labels, ns.UserID, connectors)
 			if err != nil {
 				return err
 			}
@@ -169,6 +193,7 @@ func (db *DB) CreateStack(ctx context.Context, ns NewStack) (*zen.Stack, error) 
 		if taken {
 			return stackTaken("create", ns.Name)
 		}
+		tx.tick()
 		id := uuid.New()
 		_, err = tx.exec(ctx, `INSERT INTO stacks (id, name, description, stack_spec_path, labels, environment, user_id, created, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hexID(id), ns.Name, ns.Description, ns.StackSpecPath, string(labels),
@@ -209,8 +234,10 @@ func (tx *Tx) componentExists(ctx context.Context, id uuid.UUID) error {
 }
 
 // createStackMember creates the component a stack request describes, as
-// the reference's create_stack does.
-func (tx *Tx) createStackMember(ctx context.Context, stackName string, m StackMember, labels json.RawMessage, userID *uuid.UUID) (uuid.UUID, error) {
+// the reference's create_stack does, linked to its connector if it names
+// one.
+func (tx *Tx) createStackMember(ctx context.Context, stackName string, m StackMember, labels json.RawMessage, userID *uuid.UUID,
+	connectors []*ServiceConnector) (uuid.UUID, error) {
 	f, err := tx.flavorNamed(ctx, m.Flavor, m.Type)
 	if err != nil {
 		return uuid.Nil, err
@@ -231,7 +258,235 @@ func (tx *Tx) createStackMember(ctx context.Context, stackName string, m StackMe
 	if err := tx.insertComponent(ctx, &c); err != nil {
 		return uuid.Nil, err
 	}
+	if m.ConnectorIndex != nil {
+		if err := tx.linkStackMember(ctx, c.ID, f, m, connectors[*m.ConnectorIndex]); err != nil {
+			return uuid.Nil, err
+		}
+	}
 	return c.ID, nil
+}
+
+// stackConnectors reads the connectors a stack request names and creates
+// the ones it describes, in its order. As on the reference, a stack whose
+// orchestrator runs on VMs (a vm_ flavor) asks its connectors for
+// permanent tokens: a new connector is configured so, an existing one is
+// updated unless it already is.
+func (tx *Tx) stackConnectors(ctx context.Context, ns NewStack, labels json.RawMessage) ([]*ServiceConnector, error) {
+	if len(ns.Connectors) == 0 {
+		return nil, nil
+	}
+	permanent, err := tx.stackNeedsPermanentTokens(ctx, ns.Members)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ServiceConnector, len(ns.Connectors))
+	for i, sc := range ns.Connectors {
+		tx.tick()
+		if sc.ID != nil {
+			out[i], err = tx.stackExistingConnector(ctx, *sc.ID, permanent)
+		} else {
+			out[i], err = tx.createStackConnector(ctx, ns, sc, labels, permanent)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// stackNeedsPermanentTokens is the reference's test: the flavor of the
+// last orchestrator listed starts with "vm_".
+func (tx *Tx) stackNeedsPermanentTokens(ctx context.Context, members []StackMember) (bool, error) {
+	permanent := false
+	for _, m := range members {
+		if m.Type != "orchestrator" {
+			continue
+		}
+		flavor := m.Flavor
+		if m.ID != nil {
+			c, err := tx.getComponent(ctx, *m.ID)
+			if err != nil {
+				return false, err
+			}
+			flavor = c.FlavorName
+		}
+		permanent = strings.HasPrefix(flavor, "vm_")
+	}
+	return permanent, nil
+}
+
+func (tx *Tx) stackExistingConnector(ctx context.Context, id uuid.UUID, permanent bool) (*ServiceConnector, error) {
+	c, err := tx.getConnector(ctx, id, true)
+	if err != nil || !permanent {
+		return c, err
+	}
+	cfg := c.FullConfiguration()
+	if v, ok := cfg.Get("generate_temporary_tokens"); ok && string(v) == "false" {
+		return c, nil
+	}
+	cfg.Set("generate_temporary_tokens", json.RawMessage("false"))
+	return tx.updateConnector(ctx, id, ServiceConnectorUpdate{Configuration: cfg})
+}
+
+// createStackConnector creates a connector a stack request describes,
+// named after the stack (with a random suffix when that name is taken)
+// and labelled with the stack's labels as strings.
+func (tx *Tx) createStackConnector(ctx context.Context, ns NewStack, sc StackConnector, labels json.RawMessage, permanent bool) (*ServiceConnector, error) {
+	cfg := jsonobj.New()
+	if sc.Configuration != nil {
+		for _, k := range sc.Configuration.Keys() {
+			v, _ := sc.Configuration.Get(k)
+			cfg.Set(k, v)
+		}
+	}
+	cfg.Set("generate_temporary_tokens", json.RawMessage(strconv.FormatBool(!permanent)))
+	c := &ServiceConnector{ServiceConnector: zen.ServiceConnector{UserID: ns.UserID, ConnectorType: sc.Type, AuthMethod: sc.AuthMethod},
+		Configuration: cfg, Labels: stringLabels(labels)}
+	if t := catalog.LookupConnectorType(sc.Type); t != nil {
+		if err := c.Configure(t, nil, true, cfg); err != nil {
+			return nil, err
+		}
+	}
+	c.Name = ns.Name
+	for {
+		taken, err := tx.connectorNameTaken(ctx, c.Name, uuid.Nil)
+		if err != nil {
+			return nil, err
+		}
+		if !taken {
+			break
+		}
+		c.Name = strings.ToLower(ns.Name + "-" + randomSuffix(4))
+	}
+	if err := tx.insertConnector(ctx, c); err != nil {
+		return nil, err
+	}
+	return tx.getConnector(ctx, c.ID, true)
+}
+
+// stringLabels are a stack's labels as a connector takes them: each value
+// as Python's str() writes it.
+func stringLabels(labels json.RawMessage) *jsonobj.Object {
+	obj, err := jsonobj.Parse(labels)
+	if err != nil {
+		return nil
+	}
+	out := jsonobj.New()
+	for _, k := range obj.Keys() {
+		v, _ := obj.Get(k)
+		b, _ := json.Marshal(pyStr(v))
+		out.Set(k, b)
+	}
+	return out
+}
+
+// pyStr is Python's str() of a JSON scalar as json.loads reads it (an
+// integer stays as written, a float is Python's repr); objects and lists
+// are written as json.dumps would.
+func pyStr(raw json.RawMessage) string {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil {
+		return string(raw)
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case nil:
+		return "None"
+	case json.Number:
+		if !strings.ContainsAny(string(x), ".eE") {
+			return string(x)
+		}
+		f, _ := x.Float64()
+		return jsonobj.PyFloatRepr(f)
+	}
+	s, err := jsonobj.PyDumps(raw)
+	if err != nil {
+		return string(raw)
+	}
+	return s
+}
+
+// linkStackMember links a component made inside a stack create to a
+// connector, with the reference's checks and their ValueErrors: the
+// flavor's connector requirements, then the resource id (given, or read
+// from the configuration attribute that plays that role, or the
+// connector's own).
+func (tx *Tx) linkStackMember(ctx context.Context, componentID uuid.UUID, f *zen.Flavor, m StackMember, c *ServiceConnector) error {
+	if f.ConnectorResourceType == nil || *f.ConnectorResourceType == "" {
+		return zen.Errorf(zen.EInvalid, "The '%s' implementation does not support using a service connector to connect to resources.", f.Name)
+	}
+	resourceType := *f.ConnectorResourceType
+	cfg, _ := jsonobj.Parse([]byte(jsonText(m.Configuration, "{}")))
+	var resourceID *string
+	if m.ConnectorResourceID != nil && *m.ConnectorResourceID != "" {
+		resourceID = m.ConnectorResourceID
+	} else if f.ConnectorResourceIDAttr != nil && cfg != nil {
+		if raw, ok := cfg.Get(*f.ConnectorResourceIDAttr); ok {
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				resourceID = &s
+			}
+		}
+	}
+	satisfied := (f.ConnectorType == nil || *f.ConnectorType == "" || *f.ConnectorType == c.ConnectorType) &&
+		slices.Contains(c.ResourceTypes, resourceType)
+	if satisfied && f.ConnectorResourceIDAttr != nil && *f.ConnectorResourceIDAttr != "" {
+		raw, ok := json.RawMessage(nil), false
+		if cfg != nil {
+			raw, ok = cfg.Get(*f.ConnectorResourceIDAttr)
+		}
+		satisfied = ok && pyTruthy(raw)
+	}
+	if !satisfied {
+		return zen.Errorf(zen.EInvalid, "Please pick a connector that is compatible with the component flavor and try again..")
+	}
+	if resourceID == nil || *resourceID == "" {
+		switch {
+		case c.ResourceID != nil && *c.ResourceID != "":
+			resourceID = c.ResourceID
+		case c.SupportsInstances:
+			return zen.Errorf(zen.EInvalid, "Multiple %s resources are available for the selected connector. Please use a `resource_id` to configure a %s resource.", resourceType, resourceType)
+		default:
+			resourceID = nil
+		}
+	}
+	_, err := tx.exec(ctx, `UPDATE components SET connector_id = ?, connector_resource_id = ?, updated = ? WHERE id = ?`,
+		hexID(c.ID), resourceID, tx.now.Micros(), hexID(componentID))
+	return err
+}
+
+// pyTruthy is Python's truth of a JSON value.
+func pyTruthy(raw json.RawMessage) bool {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil {
+		return false
+	}
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case json.Number:
+		f, _ := x.Float64()
+		return f != 0
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
 }
 
 // setStackMembers replaces a stack's components; the first listed of each

@@ -7,7 +7,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"zengo/internal/filter"
+	"zengo/internal/jsonobj"
 	"zengo/internal/storetest"
 	"zengo/internal/zen"
 )
@@ -163,6 +166,88 @@ func TestInUseRefusals(t *testing.T) {
 		}
 		if _, err := f.db.GetFlavor(ctx, fl.ID); !zen.IsNotFound(err) {
 			t.Fatalf("deleted flavor: %v", err)
+		}
+	})
+}
+
+// A full-stack create makes the connector it describes (its secret values
+// in an internal secret) and links the components that name it, or an
+// existing connector, by index; a refused create leaves nothing behind.
+func TestFullStackCreateWithConnectors(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		ctx := context.Background()
+		count := func(table string) int {
+			var n int
+			err := f.db.read(ctx, func(tx *Tx) error { return tx.queryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		cfg, _ := jsonobj.Parse([]byte(`{"username": "u", "password": "p", "registry": "reg.example.com"}`))
+		existing, err := f.db.CreateServiceConnector(ctx, ServiceConnector{ServiceConnector: zen.ServiceConnector{UserID: &f.admin.ID,
+			Name: "fsc-ex", ConnectorType: "docker", AuthMethod: "password", ResourceTypes: []string{"docker-registry"}}, Configuration: jsonobj.New()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		index0, index1 := 0, 1
+		resourceID := "res-1"
+		members := func(second StackMember) []StackMember {
+			return []StackMember{{Type: "orchestrator", Flavor: "local"}, {Type: "artifact_store", Flavor: "local", Configuration: json.RawMessage(`{"path": "/tmp/fsc"}`)},
+				{Type: "container_registry", Flavor: "default", Configuration: json.RawMessage(`{"uri": "reg.example.com/a"}`), ConnectorIndex: &index0},
+				second}
+		}
+		connectors := []StackConnector{{Type: "docker", AuthMethod: "password", Configuration: cfg}, {ID: &existing.ID}}
+		secrets, components := count("secrets"), count("components")
+
+		// a flavor that takes no connector: refused, undone
+		_, err = f.db.CreateStack(ctx, NewStack{Name: "fsc", UserID: &f.admin.ID, Connectors: connectors,
+			Members: members(StackMember{Type: "image_builder", Flavor: "local", ConnectorIndex: &index1})})
+		if zen.ErrorCode(err) != zen.EInvalid {
+			t.Fatalf("create with a flavor that takes no connector: %v", err)
+		}
+		if count("service_connectors") != 1 || count("secrets") != secrets || count("components") != components {
+			t.Fatal("a refused full-stack create left rows behind")
+		}
+
+		s, err := f.db.CreateStack(ctx, NewStack{Name: "fsc", UserID: &f.admin.ID, Connectors: connectors, Labels: json.RawMessage(`{"n": 1}`),
+			Members: members(StackMember{Type: "container_registry", Flavor: "default", Configuration: json.RawMessage(`{"uri": "reg.example.com/b"}`),
+				ConnectorIndex: &index1, ConnectorResourceID: &resourceID})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.db.ListServiceConnectors(ctx, mustList(t, filter.ServiceConnectors, "name=fsc"), nil, ConnectorListScope{}, true)
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("the new connector: %v %v", page, err)
+		}
+		c := page.Items[0]
+		if got, _ := c.FullConfiguration().MarshalJSON(); string(got) != `{"registry":"reg.example.com","username":"u","password":"p"}` || c.SecretID == nil {
+			t.Fatalf("the new connector's configuration: %s (secret %v)", got, c.SecretID)
+		}
+		if got, _ := c.Labels.MarshalJSON(); string(got) != `{"n":"1"}` {
+			t.Fatalf("the new connector's labels: %s", got)
+		}
+		want := map[string]string{"reg.example.com/a": "reg.example.com/a", "reg.example.com/b": resourceID}
+		linked := 0
+		for _, m := range s.Components {
+			if m.Type != "container_registry" {
+				continue
+			}
+			got, err := f.db.GetComponent(ctx, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cfg struct{ URI string }
+			json.Unmarshal(got.Configuration, &cfg)
+			wantConnector := map[string]uuid.UUID{"reg.example.com/a": c.ID, "reg.example.com/b": existing.ID}[cfg.URI]
+			if got.ConnectorID == nil || *got.ConnectorID != wantConnector || got.ConnectorResourceID == nil || *got.ConnectorResourceID != want[cfg.URI] {
+				t.Fatalf("component %s: connector %v resource %v", cfg.URI, got.ConnectorID, got.ConnectorResourceID)
+			}
+			linked++
+		}
+		if linked != 2 {
+			t.Fatalf("%d container registries linked, want 2", linked)
 		}
 	})
 }
