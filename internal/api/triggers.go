@@ -450,10 +450,13 @@ func (s *Server) deleteTrigger(r *http.Request) (any, error) {
 	return nil, s.db.DeleteTrigger(r.Context(), id, soft)
 }
 
-// attachTriggerSnapshot attaches a named snapshot to a trigger. The
-// reference then derives an executable snapshot from it for server-side
-// runs, which needs a snapshot the server can run: one with a remote
-// build and a stack of remote components.
+// attachTriggerSnapshot attaches a named snapshot to a trigger the way the
+// reference does: it derives an executable snapshot from it for
+// server-side runs, which needs a snapshot the server can run (a remote
+// build and a stack of remote components), and attaches that one, in
+// place of the one made before from the same snapshot with allow_replace.
+// The run configuration the body may carry is not applied
+// (docs/differences.md).
 func (s *Server) attachTriggerSnapshot(r *http.Request) (any, error) {
 	triggerID, err := pathUUID(r, "trigger_id")
 	if err != nil {
@@ -463,7 +466,8 @@ func (s *Server) attachTriggerSnapshot(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := boolParam(r, "allow_replace", false); err != nil {
+	allowReplace, err := boolParam(r, "allow_replace", false)
+	if err != nil {
 		return nil, err
 	}
 	ctx := r.Context()
@@ -481,18 +485,30 @@ func (s *Server) attachTriggerSnapshot(r *http.Request) (any, error) {
 	if snap.Name == nil {
 		return nil, zen.Errorf(zen.EForbidden, "Can not attach a snapshot without name to a trigger.")
 	}
-	if !snapshotBodyOf(snap).Runnable {
-		if snap.Build == nil {
-			return nil, zen.Errorf(zen.EUnprocessable, "This snapshot can not be run via the server because it does not have an associated build. This is probably because the build has been deleted.")
+	var replaced *uuid.UUID
+	for _, a := range t.Attached {
+		if a.ID == snapshotID || (a.SourceSnapshotID != nil && *a.SourceSnapshotID == snapshotID) {
+			if !allowReplace {
+				return nil, zen.Errorf(zen.EForbidden, "Trigger %s is already attached to snapshot %s. To attach %s with a different configuration, "+
+					"please detach the current attachment first or use the `allow_replace` flag.", triggerID, snapshotID, snapshotID)
+			}
+			replaced = &a.ID
 		}
-		return nil, zen.Errorf(zen.EUnprocessable, "This snapshot can not be run via the server.")
 	}
-	return nil, errRunsNeedWorkloadManager
+	exec, err := s.checkServerExecution(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	derived, err := executableSnapshot(snap, exec, &current(r).user.ID)
+	if err != nil {
+		return nil, err
+	}
+	executable, err := s.db.CreateSnapshot(ctx, derived, nil)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.db.AttachTriggerSnapshot(ctx, triggerID, executable.ID, replaced)
 }
-
-// errRunsNeedWorkloadManager: deriving an executable snapshot for a
-// trigger is what zengo does not do (docs/differences.md).
-var errRunsNeedWorkloadManager = zen.Errorf(zen.EUnprocessable, "This snapshot can not be run via the server: zengo does not derive executable snapshots for triggers.")
 
 func (s *Server) detachTriggerSnapshot(r *http.Request) (any, error) {
 	triggerID, err := pathUUID(r, "trigger_id")
@@ -570,9 +586,9 @@ type triggerResources struct {
 	SnapshotDispatchStates map[string]any `json:"snapshot_dispatch_states"`
 }
 
-// triggerView renders a trigger. Its snapshots are those attached to it,
-// which zengo cannot attach (docs/differences.md), and its latest run is
-// the newest it fired, which a self-hosted server never does.
+// triggerView renders a trigger. Its executable snapshots are those
+// attached to it, its snapshots the named ones they were made from, and its
+// latest run is the newest it fired, which a self-hosted server never does.
 func triggerView(t *store.Trigger, hydrate bool) envelope {
 	base := triggerBase{Name: t.Name, Active: t.Active, Type: t.Type, Concurrency: t.Concurrency, Created: t.Created, Updated: t.Updated,
 		UserID: t.UserID, ProjectID: t.ProjectID, IsArchived: t.IsArchived, Flavor: t.Flavor}
@@ -596,7 +612,14 @@ func triggerView(t *store.Trigger, hydrate bool) envelope {
 		json.Unmarshal(t.Configuration, &stored)
 		body = webhookTriggerBody{triggerBase: base, Configuration: stored.Configuration, WebhookID: t.WebhookID}
 	}
-	e := envelope{ID: t.ID, Body: body, Resources: triggerResources{User: embeddedUser(t.User), Snapshots: []any{}, ExecutableSnapshots: []any{},
+	snapshots, executable := make([]any, len(t.Attached)), make([]any, len(t.Attached))
+	for i, a := range t.Attached {
+		executable[i], snapshots[i] = bareSnapshot(a), bareSnapshot(a)
+		if a.SourceSnapshotID != nil && t.Sources[*a.SourceSnapshotID] != nil {
+			snapshots[i] = bareSnapshot(t.Sources[*a.SourceSnapshotID])
+		}
+	}
+	e := envelope{ID: t.ID, Body: body, Resources: triggerResources{User: embeddedUser(t.User), Snapshots: snapshots, ExecutableSnapshots: executable,
 		Webhook: embeddedWebhook(t.Webhook), SnapshotDispatchStates: map[string]any{}}}
 	if hydrate {
 		e.Metadata = struct{}{}

@@ -27,6 +27,11 @@ type Trigger struct {
 	Created, Updated                zen.Time
 	User                            *zen.User
 	Webhook                         *Webhook
+	// Attached are the executable snapshots attached to the trigger, in
+	// the order of their ids (the reference's association key), each with the named snapshot it was
+	// made from (Sources, by id), which is what the trigger shows.
+	Attached []*zen.Snapshot
+	Sources  map[uuid.UUID]*zen.Snapshot
 }
 
 const triggerSelect = `t.id, t.project_id, t.user_id, t.webhook_id, t.name, t.type, t.flavor, t.concurrency, t.active, t.is_archived,
@@ -47,6 +52,60 @@ func loadWebhooks(tx *Tx, ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*
 var triggerRelations = []relation[*Trigger]{
 	withUsers(ref[*Trigger, *zen.User]{func(t *Trigger) *uuid.UUID { return t.UserID }, func(t *Trigger, u *zen.User) { t.User = u }}),
 	withRows(loadWebhooks, ref[*Trigger, *Webhook]{func(t *Trigger) *uuid.UUID { return t.WebhookID }, func(t *Trigger, w *Webhook) { t.Webhook = w }}),
+	withAttachedSnapshots,
+}
+
+// withAttachedSnapshots loads the executable snapshots attached to the
+// triggers and the snapshots they were made from: two queries and the
+// snapshots' own relations for the page.
+func withAttachedSnapshots(ctx context.Context, tx *Tx, items []*Trigger) error {
+	byID := make(map[uuid.UUID]*Trigger, len(items))
+	ids := make([]uuid.UUID, len(items))
+	for i, t := range items {
+		byID[t.ID], ids[i] = t, t.ID
+	}
+	type link struct{ triggerID, snapshotID uuid.UUID }
+	var links []link
+	err := tx.each(ctx, `SELECT ts.trigger_id, ts.snapshot_id FROM trigger_snapshots ts WHERE ts.trigger_id IN (`+placeholders(len(ids))+`)
+		ORDER BY ts.snapshot_id`, idArgs(ids), func(r *sql.Rows) error {
+		var l link
+		err := r.Scan(dbID{&l.triggerID}, dbID{&l.snapshotID})
+		links = append(links, l)
+		return err
+	})
+	if err != nil || len(links) == 0 {
+		return err
+	}
+	snapIDs := make([]*uuid.UUID, len(links))
+	for i := range links {
+		snapIDs[i] = &links[i].snapshotID
+	}
+	attached, err := tx.snapshotsWithResources(ctx, uniqueIDs(snapIDs...))
+	if err != nil {
+		return err
+	}
+	sourceIDs := make([]*uuid.UUID, 0, len(attached))
+	for _, s := range attached {
+		sourceIDs = append(sourceIDs, s.SourceSnapshotID)
+	}
+	sources, err := tx.snapshotsWithResources(ctx, uniqueIDs(sourceIDs...))
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		t, s := byID[l.triggerID], attached[l.snapshotID]
+		if s == nil {
+			continue
+		}
+		t.Attached = append(t.Attached, s)
+		if s.SourceSnapshotID != nil && sources[*s.SourceSnapshotID] != nil {
+			if t.Sources == nil {
+				t.Sources = map[uuid.UUID]*zen.Snapshot{}
+			}
+			t.Sources[*s.SourceSnapshotID] = sources[*s.SourceSnapshotID]
+		}
+	}
+	return nil
 }
 
 func triggerNotFound(id uuid.UUID) error {
@@ -203,6 +262,30 @@ func (tx *Tx) attachedSnapshots(ctx context.Context, triggerID, snapshotID uuid.
 		return err
 	})
 	return ids, err
+}
+
+// AttachTriggerSnapshot attaches an executable snapshot to a trigger, in
+// place of the one made from the same snapshot (replace), if given. An
+// archived trigger takes none; the executable snapshot, made before, stays
+// as it does on the reference.
+func (db *DB) AttachTriggerSnapshot(ctx context.Context, triggerID, snapshotID uuid.UUID, replace *uuid.UUID) error {
+	return db.write(ctx, func(tx *Tx) error {
+		if replace != nil {
+			if _, err := tx.exec(ctx, `DELETE FROM trigger_snapshots WHERE trigger_id = ? AND snapshot_id = ?`, hexID(triggerID), hexID(*replace)); err != nil {
+				return err
+			}
+		}
+		t, err := tx.getTrigger(ctx, triggerID)
+		if err != nil {
+			return err
+		}
+		if t.IsArchived {
+			return zen.Errorf(zen.EForbidden, "Can not attach snapshot %s to archived trigger %s.", snapshotID, triggerID)
+		}
+		_, err = tx.exec(ctx, `INSERT INTO trigger_snapshots (trigger_id, snapshot_id, created) VALUES (?, ?, ?)`,
+			hexID(triggerID), hexID(snapshotID), tx.now.Micros())
+		return err
+	})
 }
 
 // DetachTriggerSnapshot detaches the executable snapshots made from (or

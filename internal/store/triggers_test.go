@@ -115,9 +115,19 @@ func TestTriggerAndWebhookListStatementsDoNotGrow(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		f := newFixture(t, url)
+		p := f.pipeline(t, "p")
 		for i := 0; i < 3; i++ {
 			w := f.webhook(t, fmt.Sprintf("w%d", i), "s")
-			f.webhookTrigger(t, fmt.Sprintf("t%d", i), w)
+			tr := f.webhookTrigger(t, fmt.Sprintf("t%d", i), w)
+			source := f.snapshot(t, p)
+			executable, err := f.db.CreateSnapshot(ctx, zen.Snapshot{ProjectID: f.project.ID, PipelineID: p.ID, StackID: &f.stackID,
+				RunNameTemplate: "r", PipelineConfiguration: []byte(`{"name":"x"}`), SourceSnapshotID: &source.ID}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.AttachTriggerSnapshot(ctx, tr.ID, executable.ID, nil); err != nil {
+				t.Fatal(err)
+			}
 		}
 		scope := ProjectScope{ProjectID: f.project.ID}
 		checkListStatements(t, f.db, map[string]func(int) error{
@@ -133,23 +143,35 @@ func TestTriggerAndWebhookListStatementsDoNotGrow(t *testing.T) {
 	})
 }
 
-// The snapshot list's trigger_id filter keeps the snapshots attached to
-// the trigger and those its executable snapshots were made from.
+// An attached executable snapshot shows in its trigger with the snapshot it
+// was made from, which the snapshot list's trigger_id filter keeps too;
+// a replacement takes the place of the one before, an archived trigger
+// takes none, and detaching by the source snapshot lets it go.
 func TestSnapshotsOfTrigger(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		f := newFixture(t, url)
 		p := f.pipeline(t, "p")
 		source, other := f.snapshot(t, p), f.snapshot(t, p)
-		executable, err := f.db.CreateSnapshot(ctx, zen.Snapshot{ProjectID: f.project.ID, PipelineID: p.ID, StackID: &f.stackID, UserID: &f.admin.ID,
-			RunNameTemplate: "r", PipelineConfiguration: []byte(`{"name":"x"}`), SourceSnapshotID: &source.ID}, nil)
-		if err != nil {
+		executableOf := func(source *zen.Snapshot) *zen.Snapshot {
+			s, err := f.db.CreateSnapshot(ctx, zen.Snapshot{ProjectID: f.project.ID, PipelineID: p.ID, StackID: &f.stackID, UserID: &f.admin.ID,
+				RunNameTemplate: "r", PipelineConfiguration: []byte(`{"name":"x"}`), SourceSnapshotID: &source.ID}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		first, second := executableOf(source), executableOf(source)
+		tr := f.webhookTrigger(t, "t", f.webhook(t, "w", "s"))
+		if err := f.db.AttachTriggerSnapshot(ctx, tr.ID, first.ID, nil); err != nil {
 			t.Fatal(err)
 		}
-		tr := f.webhookTrigger(t, "t", f.webhook(t, "w", "s"))
-		if _, err := f.db.writer.Exec(f.db.dialect.rebind(`INSERT INTO trigger_snapshots (trigger_id, snapshot_id, created) VALUES (?, ?, ?)`),
-			hexID(tr.ID), hexID(executable.ID), 1); err != nil {
+		if err := f.db.AttachTriggerSnapshot(ctx, tr.ID, second.ID, &first.ID); err != nil {
 			t.Fatal(err)
+		}
+		got, err := f.db.GetTrigger(ctx, tr.ID)
+		if err != nil || len(got.Attached) != 1 || got.Attached[0].ID != second.ID || got.Sources[source.ID] == nil || got.Attached[0].Build != nil {
+			t.Fatalf("attached: %+v %v", got, err)
 		}
 		page, err := f.db.ListSnapshots(ctx, mustList(t, filter.Snapshots, ""), ProjectScope{ProjectID: f.project.ID}, SnapshotFlags{TriggerID: &tr.ID})
 		if err != nil || page.Total != 1 || page.Items[0].ID != source.ID {
@@ -160,6 +182,12 @@ func TestSnapshotsOfTrigger(t *testing.T) {
 		}
 		if err := f.db.DetachTriggerSnapshot(ctx, tr.ID, source.ID); zen.ErrorCode(err) != zen.ENotFound {
 			t.Fatalf("detaching twice: %v", err)
+		}
+		if err := f.db.DeleteTrigger(ctx, tr.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.AttachTriggerSnapshot(ctx, tr.ID, first.ID, nil); zen.ErrorCode(err) != zen.EForbidden {
+			t.Fatalf("attaching to an archived trigger: %v", err)
 		}
 	})
 }
