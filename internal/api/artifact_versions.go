@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -11,6 +14,7 @@ import (
 	"zengo/internal/auth"
 	"zengo/internal/catalog"
 	"zengo/internal/filter"
+	"zengo/internal/logs"
 	"zengo/internal/store"
 	"zengo/internal/zen"
 )
@@ -312,9 +316,11 @@ func (s *Server) pruneArtifactVersions(r *http.Request) (any, error) {
 // store, which a server does not read unless told it may.
 const localFilesRefused = "Files in a local artifact store cannot be accessed from the server."
 
-// visualizeArtifactVersion and artifactDownloadToken answer as the
-// reference does for the stores zengo knows (the local one): after the
-// checks on the version, its store and its visualizations, a 403.
+// visualizeArtifactVersion reads a visualization of a version from its
+// local artifact store, as the reference does with local file access
+// (ZENML_SERVER_ALLOW_LOCAL_FILE_ACCESS), else answers its 403; images come
+// base64-encoded. artifactDownloadToken answers the reference's 403: zengo
+// issues no download tokens.
 func (s *Server) visualizeArtifactVersion(r *http.Request) (any, error) {
 	id, err := pathUUID(r, "artifact_version_id")
 	if err != nil {
@@ -339,7 +345,41 @@ func (s *Server) visualizeArtifactVersion(r *http.Request) (any, error) {
 		return nil, &zen.Error{Code: zen.ENotFound, Name: "DoesNotExistException",
 			Message: "Artifact '" + id.String() + "' only has " + strconv.Itoa(n) + " visualizations, but index " + strconv.Itoa(index) + " was requested."}
 	}
-	return nil, zen.Errorf(zen.EForbidden, localFilesRefused)
+	c, err := s.storeComponent(r.Context(), *av.ArtifactStoreID, "artifact_store", "Artifact store", "an artifact store")
+	if err != nil {
+		return nil, err
+	}
+	vis := av.Visualizations[index]
+	root, err := s.storeFileRoot(c, vis.URI, "visualizations")
+	if err != nil {
+		return nil, err
+	}
+	data, err := logs.ReadFile(root, vis.URI, maxVisualizationBytes)
+	var outside *logs.OutsideError
+	switch {
+	case errors.As(err, &outside):
+		return nil, zen.Errorf(zen.EInternal, "%s", outside.Error())
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, doesNotExist("File '%s' does not exist in artifact store '%s'.", vis.URI, c.Name)
+	case errors.Is(err, logs.ErrTooLarge):
+		return nil, zen.Errorf(zen.EInvalid, "Visualization '%s' is larger than %d bytes.", vis.URI, maxVisualizationBytes)
+	case err != nil:
+		return nil, err
+	}
+	value := string(data)
+	if vis.Type == "image" {
+		value = base64.StdEncoding.EncodeToString(data)
+	}
+	return loadedVisualization{Type: vis.Type, Value: value}, nil
+}
+
+// maxVisualizationBytes bounds a visualization read into one answer.
+const maxVisualizationBytes = 64 << 20
+
+// loadedVisualization is the reference's LoadedVisualization.
+type loadedVisualization struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
 }
 
 func (s *Server) artifactDownloadToken(r *http.Request) (any, error) {

@@ -316,22 +316,34 @@ func isRemote(uri string) bool {
 	return false
 }
 
-// readArtifactLogs reads a log file (or directory) of an artifact store.
-func (s *Server) readArtifactLogs(c *zen.Component, uri string, limit int) ([]logs.Entry, error) {
+// storeFileRoot gates reading a file of an artifact store as the
+// reference does: a local store's files only with local file access, any
+// path only inside the store's root; then zengo reads local stores alone.
+// It returns the root to read under.
+func (s *Server) storeFileRoot(c *zen.Component, uri, what string) (string, error) {
 	remote := isRemote(uri)
 	if !remote && !s.cfg.AllowLocalFileAccess {
-		return nil, zen.Errorf(zen.EForbidden, localFilesRefused)
+		return "", zen.Errorf(zen.EForbidden, localFilesRefused)
 	}
 	root := s.artifactStoreRoot(c)
 	if remote {
 		if checked := strings.ReplaceAll(uri, `\`, "/"); !strings.HasPrefix(checked, root) {
-			return nil, zen.Errorf(zen.EInternal, "%s", (&logs.OutsideError{Path: checked, Root: root}).Error())
+			return "", zen.Errorf(zen.EInternal, "%s", (&logs.OutsideError{Path: checked, Root: root}).Error())
 		}
 	} else if _, err := logs.CheckPath(uri, root); err != nil {
-		return nil, zen.Errorf(zen.EInternal, "%s", err.Error())
+		return "", zen.Errorf(zen.EInternal, "%s", err.Error())
 	}
 	if c.FlavorName != "local" {
-		return nil, zen.Errorf(zen.ENotImplemented, "zengo reads logs only from local artifact stores, not from a '%s' one.", c.FlavorName)
+		return "", zen.Errorf(zen.ENotImplemented, "zengo reads %s only from local artifact stores, not from a '%s' one.", what, c.FlavorName)
+	}
+	return root, nil
+}
+
+// readArtifactLogs reads a log file (or directory) of an artifact store.
+func (s *Server) readArtifactLogs(c *zen.Component, uri string, limit int) ([]logs.Entry, error) {
+	root, err := s.storeFileRoot(c, uri, "logs")
+	if err != nil {
+		return nil, err
 	}
 	entries, err := logs.Read(root, uri, logs.Limits{Entries: limit, LineBytes: logs.DefaultLineBytes, Bytes: logs.DefaultReadBytes}, uuid.New)
 	var outside *logs.OutsideError

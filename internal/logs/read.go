@@ -184,3 +184,35 @@ func splitLines(max int) bufio.SplitFunc {
 		return end, data[:i], nil
 	}
 }
+
+// ErrTooLarge is a file beyond the bytes a read may hold.
+var ErrTooLarge = errors.New("file too large to read whole")
+
+// ReadFile reads one whole file of a local store at path, which must lie
+// inside root (else an *OutsideError), opened through an os.Root at root
+// as Read opens log files. A file over max bytes is ErrTooLarge.
+func ReadFile(root, path string, max int64) ([]byte, error) {
+	resolved, err := CheckPath(path, root)
+	if err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	rel, err := filepath.Rel(filepath.Clean(root), resolved)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(data)) > max {
+		return nil, ErrTooLarge
+	}
+	return data, err
+}

@@ -104,6 +104,14 @@ def answers_of(server, local_stores: str) -> list:
     assert [s["name"] for s in steps] == ["produce", "consume"], [s["name"] for s in steps]
 
     out = [get(f"/api/v1/runs/{run['id']}/logs", source="client")]
+    # The steps' output artifacts: their visualizations, read from the same
+    # local store (out of range, and every index a version has).
+    for st in steps:
+        for outputs in st["resources"]["outputs"].values():
+            for av in outputs:
+                version = requests.get(f"{server.url}/api/v1/artifact_versions/{av['id']}", headers=h, timeout=60).json()
+                for index in range(len(version["metadata"]["visualizations"]) + 1):
+                    out.append(get(f"/api/v1/artifact_versions/{av['id']}/visualize", index=index))
     for record in run_logs:
         out.append(get(f"/api/v1/runs/{run['id']}/logs", logs_id=record["id"]))
         out.append(get(f"/api/v1/logs/{record['id']}/entries"))
@@ -176,6 +184,9 @@ def test_logs_of_a_real_run_match_the_reference(zengo_binary):
     messages = [[e["message"] for e in a[3]] for a in step_logs]
     assert messages[0] == ["hello from produce", "line one\nline two\nline three", "careful: this is a warning", "an error-level message", "to stderr"], messages[0]
     assert messages[1][:2] == ["got 41", "second warning\nwith a second line"] and messages[1][-1] == "red text", messages[1]
+    # Visualizations were read too: the int outputs show as JSON.
+    shown = [a[3] for a in zg if a[0].endswith("/visualize") and a[2] == 200]
+    assert {"type": "json", "value": "41"} in shown and {"type": "json", "value": "42"} in shown, shown
     # Nothing outside the store was served.
     for a in zg:
         if a[0] in ("entries symlink", "entries symlinkdir", "entries dotdot"):
