@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
