@@ -179,6 +179,12 @@ def pytest_runtest_logreport(report):
     _RECORDER.record(report)
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    out = getattr(config, "zengo_browser_output", None)
+    if out:
+        terminalreporter.write_line(f"browser screenshots: {out}")
+
+
 def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput"):
         return

@@ -266,12 +266,18 @@ def start_reference(
     return Server("reference", url, proc, workdir, log_path, password=password)
 
 
-def start_target() -> Server:
-    """The server the real-client tests run against: zengo, or the reference
-    when ZENGO_COMPAT_TARGET=reference (to check the tests themselves)."""
+def target_kind() -> str:
+    """'zengo', or 'reference' when ZENGO_COMPAT_TARGET=reference."""
     target = os.environ.get("ZENGO_COMPAT_TARGET", "zengo")
-    if target == "reference":
-        return start_reference()
-    if target != "zengo":
+    if target not in ("zengo", "reference"):
         raise RuntimeError(f"ZENGO_COMPAT_TARGET must be 'zengo' or 'reference', not {target!r}")
-    return start_zengo()
+    return target
+
+
+def start_target(extra_env: Optional[dict] = None) -> Server:
+    """The server the real-client tests run against: zengo, or the reference
+    when ZENGO_COMPAT_TARGET=reference (to check the tests themselves);
+    extra_env adds to (or overrides) its environment."""
+    if target_kind() == "reference":
+        return start_reference(extra_env=extra_env)
+    return start_zengo(extra_env=extra_env)
