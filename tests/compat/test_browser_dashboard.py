@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -699,6 +700,25 @@ def test_settings_connectors(walk):
         walk.go("/settings/connectors")
         visible(page, "Service Connectors")
         visible(page, "No service connectors yet")
+
+
+def test_device_approval(walk, server):
+    """`zenml login <url>`: the CLI asks for a device code and sends the user
+    to the dashboard's approval page; once approved, its poll gets a token."""
+    client_id = str(uuid.uuid4())
+    auth = requests.post(server.url + "/api/v1/device_authorization", data={"client_id": client_id},
+                         headers={"User-Agent": "zenml/0.98.0 python/3.11 (Linux; x86_64) browser-test-host"}, timeout=30)
+    assert auth.status_code == 200, auth.text
+    link = urlsplit(auth.json()["verification_uri_complete"])
+    with walk.check("device-approval") as page:
+        walk.go(link.path + "?" + link.query)
+        visible(page, "Trust this device")
+        page.get_by_role("button", name="Authorize this device").click()
+        visible(page, "You successfully added your device")
+    token = requests.post(server.url + "/api/v1/login", timeout=30, data={
+        "client_id": client_id, "device_code": auth.json()["device_code"],
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code"})
+    assert token.status_code == 200 and token.json().get("access_token"), token.text
 
 
 def test_logout(walk, server):
