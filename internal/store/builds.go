@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -50,14 +48,7 @@ func buildNotFound(id uuid.UUID) error {
 }
 
 func (tx *Tx) getBuild(ctx context.Context, id uuid.UUID) (*Build, error) {
-	b, err := scanBuild(tx.queryRow(ctx, `SELECT `+buildSelect+` FROM pipeline_builds b WHERE b.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, buildNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return b, loadRelations(ctx, tx, []*Build{b}, buildRelations)
+	return getRow(ctx, tx, `SELECT `+buildSelect+` FROM pipeline_builds b WHERE b.id = ?`, []any{hexID(id)}, scanBuild, buildNotFound(id), buildRelations)
 }
 
 // GetBuild finds a build by id.

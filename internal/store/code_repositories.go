@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -41,14 +39,7 @@ var codeRepositoryRelations = []relation[*CodeRepository]{
 }
 
 func (tx *Tx) getCodeRepository(ctx context.Context, id uuid.UUID) (*CodeRepository, error) {
-	c, err := scanCodeRepository(tx.queryRow(ctx, `SELECT `+codeRepositorySelect+` FROM code_repositories cr WHERE cr.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, zen.NotFound("Unable to get code repository with ID '%s': No code repository with this ID found", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c, loadRelations(ctx, tx, []*CodeRepository{c}, codeRepositoryRelations)
+	return getRow(ctx, tx, `SELECT `+codeRepositorySelect+` FROM code_repositories cr WHERE cr.id = ?`, []any{hexID(id)}, scanCodeRepository, zen.NotFound("Unable to get code repository with ID '%s': No code repository with this ID found", id), codeRepositoryRelations)
 }
 
 // GetCodeRepository finds a code repository by id.

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -50,14 +48,7 @@ var deploymentRelations = []relation[*Deployment]{
 }
 
 func (tx *Tx) getDeployment(ctx context.Context, id uuid.UUID) (*Deployment, error) {
-	d, err := scanDeployment(tx.queryRow(ctx, `SELECT `+deploymentSelect+` FROM deployments d WHERE d.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, zen.NotFound("Unable to get deployment with ID '%s': No deployment with this ID found", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return d, loadRelations(ctx, tx, []*Deployment{d}, deploymentRelations)
+	return getRow(ctx, tx, `SELECT `+deploymentSelect+` FROM deployments d WHERE d.id = ?`, []any{hexID(id)}, scanDeployment, zen.NotFound("Unable to get deployment with ID '%s': No deployment with this ID found", id), deploymentRelations)
 }
 
 // GetDeployment finds a deployment by id.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -84,14 +83,7 @@ func withTemplateRuns(ctx context.Context, tx *Tx, items []*RunTemplate) error {
 }
 
 func (tx *Tx) getRunTemplate(ctx context.Context, id uuid.UUID) (*RunTemplate, error) {
-	t, err := scanRunTemplate(tx.queryRow(ctx, `SELECT `+runTemplateSelect+` FROM run_templates t WHERE t.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, zen.NotFound("Unable to get run template with ID '%s': No run template with this ID found", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return t, loadRelations(ctx, tx, []*RunTemplate{t}, runTemplateRelations)
+	return getRow(ctx, tx, `SELECT `+runTemplateSelect+` FROM run_templates t WHERE t.id = ?`, []any{hexID(id)}, scanRunTemplate, zen.NotFound("Unable to get run template with ID '%s': No run template with this ID found", id), runTemplateRelations)
 }
 
 // GetRunTemplate finds a run template by id.

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -50,14 +48,7 @@ func scheduleNotFound(id uuid.UUID) error {
 }
 
 func (tx *Tx) getSchedule(ctx context.Context, id uuid.UUID) (*Schedule, error) {
-	s, err := scanSchedule(tx.queryRow(ctx, `SELECT `+scheduleSelect+` FROM schedules sc WHERE sc.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, scheduleNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return s, loadRelations(ctx, tx, []*Schedule{s}, scheduleRelations)
+	return getRow(ctx, tx, `SELECT `+scheduleSelect+` FROM schedules sc WHERE sc.id = ?`, []any{hexID(id)}, scanSchedule, scheduleNotFound(id), scheduleRelations)
 }
 
 // GetSchedule finds a schedule by id.

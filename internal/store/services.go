@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 
@@ -69,14 +67,7 @@ func serviceNotFound(id uuid.UUID) error {
 }
 
 func (tx *Tx) getService(ctx context.Context, id uuid.UUID) (*Service, error) {
-	s, err := scanService(tx.queryRow(ctx, `SELECT `+serviceSelect+` FROM services sv WHERE sv.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, serviceNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return s, loadRelations(ctx, tx, []*Service{s}, serviceRelations)
+	return getRow(ctx, tx, `SELECT `+serviceSelect+` FROM services sv WHERE sv.id = ?`, []any{hexID(id)}, scanService, serviceNotFound(id), serviceRelations)
 }
 
 // GetService finds a service by id.

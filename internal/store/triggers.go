@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -113,14 +112,7 @@ func triggerNotFound(id uuid.UUID) error {
 }
 
 func (tx *Tx) getTrigger(ctx context.Context, id uuid.UUID) (*Trigger, error) {
-	t, err := scanTrigger(tx.queryRow(ctx, `SELECT `+triggerSelect+` FROM triggers t WHERE t.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, triggerNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return t, loadRelations(ctx, tx, []*Trigger{t}, triggerRelations)
+	return getRow(ctx, tx, `SELECT `+triggerSelect+` FROM triggers t WHERE t.id = ?`, []any{hexID(id)}, scanTrigger, triggerNotFound(id), triggerRelations)
 }
 
 // GetTrigger finds a trigger by id.

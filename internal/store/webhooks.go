@@ -57,14 +57,7 @@ func webhookNotFound(id uuid.UUID) error {
 }
 
 func (tx *Tx) getWebhook(ctx context.Context, id uuid.UUID) (*Webhook, error) {
-	w, err := scanWebhook(tx.queryRow(ctx, `SELECT `+webhookSelect+` FROM webhooks w WHERE w.id = ?`, hexID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, webhookNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return w, loadRelations(ctx, tx, []*Webhook{w}, webhookRelations)
+	return getRow(ctx, tx, `SELECT `+webhookSelect+` FROM webhooks w WHERE w.id = ?`, []any{hexID(id)}, scanWebhook, webhookNotFound(id), webhookRelations)
 }
 
 // GetWebhook finds a webhook by id.
