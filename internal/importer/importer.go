@@ -108,12 +108,9 @@ func Run(ctx context.Context, src *Source, target *store.DB, cfg Config) (*Resul
 			return nil, err
 		}
 		settings.ReplaceBootstrap = !cfg.Merge
-		if cfg.Merge && state.Initialised {
-			settings.ServerID, settings.JWTSecret = "", ""
-			if cfg.KeepServerIdentity {
-				settings.ServerID = settings.SourceID
-			}
-		}
+		// A merge keeps the target's settings (and its identity, unless
+		// asked to take the source's).
+		settings.KeepSettings = cfg.Merge
 		if err := target.ImportBegin(ctx, settings); err != nil {
 			return nil, fmt.Errorf("start the import: %w", err)
 		}

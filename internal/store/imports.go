@@ -144,8 +144,12 @@ type ImportSettings struct {
 	OnboardingState                      string
 	LastUserActivity, Created, Updated   int64
 	NewServerID, NewJWTSecret            string // used when the store has none
-	ReplaceBootstrap                     bool
-	SourceID                             string
+	// ReplaceBootstrap removes the rows a first start made.
+	ReplaceBootstrap bool
+	// KeepSettings leaves an initialised target's settings as they are
+	// (a merge), but for the server id and JWT key when they are set.
+	KeepSettings bool
+	SourceID     string
 }
 
 // ImportBegin starts an import in one transaction: it removes the
@@ -162,6 +166,26 @@ func (db *DB) ImportBegin(ctx context.Context, s ImportSettings) error {
 			}
 		}
 		var serverID, secret string
+		if s.KeepSettings {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				if s.ServerID != "" {
+					if _, err := tx.exec(ctx, `UPDATE server_settings SET server_id = ? WHERE id = 1`, s.ServerID); err != nil {
+						return err
+					}
+				}
+				if s.JWTSecret != "" {
+					if _, err := tx.exec(ctx, `UPDATE server_settings SET jwt_secret = ? WHERE id = 1`, s.JWTSecret); err != nil {
+						return err
+					}
+				}
+				_, err := tx.exec(ctx, `INSERT INTO import_progress (source_table, last_key, rows_read, done) VALUES ('#source', ?, 0, FALSE)`, s.SourceID)
+				return err
+			}
+		}
 		err := tx.queryRow(ctx, `SELECT server_id, jwt_secret FROM server_settings WHERE id = 1`).Scan(&serverID, &secret)
 		if errors.Is(err, sql.ErrNoRows) {
 			serverID, secret = s.NewServerID, s.NewJWTSecret
