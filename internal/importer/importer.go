@@ -328,8 +328,9 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 		q := "SELECT " + sel + " FROM " + from
 		var args []any
 		if last != nil {
-			q += " WHERE (" + order + ") > (" + strings.TrimSuffix(strings.Repeat("?, ", len(last)), ", ") + ")"
-			args = last
+			var where string
+			where, args = after(im.src.engine, keyCols, last)
+			q += " WHERE " + where
 		}
 		q += " ORDER BY " + order + " LIMIT " + fmt.Sprint(im.cfg.Batch)
 		rs, err := im.src.db.QueryContext(ctx, q, args...)
@@ -383,6 +384,32 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 			return nil
 		}
 	}
+}
+
+// after renders "the key is past last" so that the engine reads it as a
+// range of the key's index: a row-value comparison on SQLite; on MySQL
+// (whose optimizer does not always take row values as ranges) its
+// expansion, (a > ?) OR (a = ? AND b > ?) OR ...
+func after(engine string, keyCols []string, last []any) (string, []any) {
+	if len(keyCols) == 1 {
+		return keyCols[0] + " > ?", last
+	}
+	if engine != "mysql" {
+		return "(" + strings.Join(keyCols, ", ") + ") > (" + strings.TrimSuffix(strings.Repeat("?, ", len(last)), ", ") + ")", last
+	}
+	var terms []string
+	var args []any
+	for i := range keyCols {
+		var parts []string
+		for j := 0; j < i; j++ {
+			parts = append(parts, keyCols[j]+" = ?")
+			args = append(args, last[j])
+		}
+		parts = append(parts, keyCols[i]+" > ?")
+		args = append(args, last[i])
+		terms = append(terms, "("+strings.Join(parts, " AND ")+")")
+	}
+	return "(" + strings.Join(terms, " OR ") + ")", args
 }
 
 // skippedPrefix starts the reason of a row left out on purpose.
