@@ -324,6 +324,10 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 	defer bar.Finish()
 	order := strings.Join(keyCols, ", ")
 	done := cp.Read
+	batch := im.cfg.Batch
+	if t.maxBatch > 0 {
+		batch = min(batch, t.maxBatch)
+	}
 	for {
 		q := "SELECT " + sel + " FROM " + from
 		var args []any
@@ -332,7 +336,7 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 			where, args = after(im.src.engine, keyCols, last)
 			q += " WHERE " + where
 		}
-		q += " ORDER BY " + order + " LIMIT " + fmt.Sprint(im.cfg.Batch)
+		q += " ORDER BY " + order + " LIMIT " + fmt.Sprint(batch)
 		rs, err := im.src.db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return sourceError(t.source, err)
@@ -341,7 +345,7 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 		if err != nil {
 			return sourceError(t.source, err)
 		}
-		finished := len(rows) < im.cfg.Batch
+		finished := len(rows) < batch
 		var batchData any
 		if t.prepare != nil && len(rows) > 0 {
 			if batchData, err = t.prepare(ctx, im, rows); err != nil {
