@@ -92,22 +92,23 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 						!zen.IsFinished(status), r+1, rc, rc, "{}")
 					latestID, latestCreated, latestActivity = rid, rc, rc
 				}
-				pipes.add(11, pid, fmt.Sprintf("%s-%07d", spec.NamePrefix, i), projectID, user, fmt.Sprintf("benchmark pipeline %d", i),
-					spec.RunsPerPipeline, latestID, latestCreated, latestActivity, created, created)
+				pipes.add(12, pid, fmt.Sprintf("%s-%07d", spec.NamePrefix, i), projectID, user, fmt.Sprintf("benchmark pipeline %d", i),
+					spec.RunsPerPipeline, spec.RunsPerPipeline, latestID, latestCreated, latestActivity, created, created)
 				snaps.add(9, sid, projectID, pid, stackID, user, "{{pipeline}}-{date}", `{"name":"bench"}`, created, created)
 				for k := 0; k < spec.TagsPerPipeline; k++ {
 					links.add(6, hexID(uuid.New()), tags[(i+k)%len(tags)], pid, "pipeline", created, created)
 				}
 			}
 			if err := tx.insertAll(ctx,
-				insertion{"pipelines (id, name, project_id, user_id, description, run_count, latest_run_id, latest_run_created, latest_activity, created, updated)", pipes},
+				insertion{"pipelines (id, name, project_id, user_id, description, run_count, run_total, latest_run_id, latest_run_created, latest_activity, created, updated)", pipes},
 				insertion{"pipeline_snapshots (id, project_id, pipeline_id, stack_id, user_id, run_name_template, pipeline_configuration, created, updated)", snaps},
 				insertion{"pipeline_runs (id, name, project_id, pipeline_id, snapshot_id, user_id, status, in_progress, run_index, created, updated, orchestrator_environment)", runs},
 				insertion{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
 			); err != nil {
 				return err
 			}
-			_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + ? WHERE id = ?`, end-start, projectID)
+			_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + ?, run_count = run_count + ? WHERE id = ?`,
+				end-start, (end-start)*spec.RunsPerPipeline, projectID)
 			return err
 		})
 		if err != nil {
