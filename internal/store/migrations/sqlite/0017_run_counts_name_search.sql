@@ -14,6 +14,9 @@ UPDATE pipelines SET run_total = (SELECT COUNT(*) FROM pipeline_runs r WHERE r.p
 -- pipeline's.
 CREATE INDEX pipeline_runs_project_updated ON pipeline_runs (project_id, updated, id);
 CREATE INDEX pipeline_runs_pipeline_updated ON pipeline_runs (pipeline_id, updated, id);
+-- A run's child runs (the DAG shows them): without it, every DAG read
+-- scanned all runs.
+CREATE INDEX pipeline_runs_parent ON pipeline_runs (parent_run_id, created, id);
 
 -- Trigram index of pipeline names (FTS5, external content): a prefilter
 -- for contains/startswith/endswith on names; the exact LIKE is applied
