@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 
 	"zengo/internal/secretbox"
 	"zengo/internal/zen"
@@ -144,14 +144,14 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	// synchronous(FULL): an acknowledged commit survives a power cut, not
 	// only a process kill.
 	common := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
-	writer, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=analysis_limit(1000)&_txlock=immediate")
+	writer, err := openSQLitePool("file:" + path + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=analysis_limit(1000)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
-	reader, err := sql.Open("sqlite", "file:"+path+"?"+common+"&mode=ro")
+	reader, err := openSQLitePool("file:" + path + "?" + common + "&mode=ro")
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -180,6 +180,16 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 		}
 		time.Sleep(pause)
 	}
+}
+
+// openSQLitePool opens a pool of SQLite connections that keep their
+// prepared statements (stmtcache.go).
+func openSQLitePool(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(stmtCacheConnector{base: c, size: stmtCacheSize}), nil
 }
 
 // sqlitePath extracts the file path from the forms ZenML users write.
