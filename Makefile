@@ -61,12 +61,17 @@ fuzz:
 	$(GO) test ./internal/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 # --- Benchmarks (bench/README.md) ---
-.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts
+.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts bench-floor
 
 # zengo against the reference ZenML 0.98.0 server on the same data and requests.
 # Tune with BENCH_PIPELINES, BENCH_TAGS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_DURATION, ...
 bench-compare: build
 	ZENGO_BIN=$(CURDIR)/$(BIN) BENCH_VENV=$(VENV) $(GO) run ./bench/cmd/compare
+
+# The floor: a bare Go HTTP server reading one row by id from SQLite, under
+# the same load (bench-compare measures it too and shows zengo as a fraction).
+bench-floor:
+	$(GO) run ./bench/cmd/floor
 
 # zengo alone at SCALE_SIZES pipelines (default 100000,1000000) on SQLite, and on
 # PostgreSQL when ZENGO_BENCH_POSTGRES_URL is set.

@@ -102,7 +102,7 @@ func addStoreSettings(s *settings, getenv func(string) string) storeSettings {
 	return storeSettings{
 		url:            s.add("store", "ZENML_STORE_URL", "", "database URL, e.g. sqlite:////abs/path.db (empty: zengo.db in the data directory)"),
 		dataDir:        s.add("data-dir", "ZENGO_DATA_DIR", defaultDataDir(getenv), "directory for the embedded database"),
-		maxConns:       s.add("db-max-conns", "ZENGO_DB_MAX_CONNS", "", "database connections per process (default: 8 readers on SQLite, 16 on servers)"),
+		maxConns:       s.add("db-max-conns", "ZENGO_DB_MAX_CONNS", "", "database connections per process (default: on SQLite twice the cores, at least 4, readers; 16 on servers)"),
 		connectTimeout: s.add("db-connect-timeout", "ZENGO_DB_CONNECT_TIMEOUT", "5s", "how long to wait for a database connection"),
 		sslCA:          s.add("db-ssl-ca", "ZENML_STORE_SSL_CA", "", "CA certificate file for TLS to the database"),
 		sslCert:        s.add("db-ssl-cert", "ZENML_STORE_SSL_CERT", "", "client certificate file for TLS to the database"),

@@ -43,6 +43,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logLevel := s.add("log-level", "ZENGO_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	hs := addHTTPSettings(s)
 	shutdownTimeout := s.add("shutdown-timeout", "ZENGO_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may take to finish on shutdown")
+	pprofAddr := s.add("pprof", "ZENGO_PPROF", "", "address of a separate listener serving Go's /debug/pprof/ profiles (empty: none; keep it on a loopback address)")
 	if err := s.parse(args, getenv); err != nil {
 		return err
 	}
@@ -133,6 +134,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       limits.idle,
 		MaxHeaderBytes:    limits.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	if *pprofAddr != "" {
+		stopProfiles, err := serveProfiles(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 	}
 	fmt.Fprintf(stdout, "zengo listening on http://%s (store: %s)\n", ln.Addr(), db.Engine())
 	log.Info("zengo started", "addr", ln.Addr().String(), "engine", db.Engine(), "server_id", srv.ServerID().String())

@@ -95,7 +95,7 @@ func (s *Server) authenticateToken(ctx context.Context, token, csrf string) (*pr
 		}
 		return p, err
 	}
-	claims, err := auth.Verify(token, s.secret, s.serverID.String(), s.cfg.Now())
+	claims, err := s.tokens.Verify(token, s.secret, s.serverID.String(), s.cfg.Now())
 	if err != nil {
 		return nil, credentialsError("Authentication error: error decoding access token: %s.", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"zengo/internal/filter"
 	"zengo/internal/zen"
@@ -18,7 +19,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		slog.Error("encode response", "err", err)
 		status, body = 500, []byte(`{"detail":["RuntimeError","failed to encode the response"]}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	// With its length given the answer goes out in one piece, not in
+	// chunks, as the reference sends it.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
 }

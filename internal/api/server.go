@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/sync/semaphore"
 
+	"zengo/internal/auth"
 	"zengo/internal/store"
 )
 
@@ -102,6 +103,8 @@ type Server struct {
 	// the document made from it.
 	routeTable []routeInfo
 	openAPI    []byte
+	// tokens remembers the tokens whose signature was checked.
+	tokens auth.TokenCache
 	// lastActivity is when this process last recorded user activity.
 	lastActivity atomic.Int64
 }

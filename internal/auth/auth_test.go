@@ -97,3 +97,33 @@ func TestZenMLHashes(t *testing.T) {
 		t.Error("a long password hashed by ZenML does not check")
 	}
 }
+
+// The token cache answers what Verify answers: a remembered token still
+// expires, and refused tokens are checked again every time.
+func TestTokenCache(t *testing.T) {
+	secret, server := []byte("s3cret"), "srv"
+	now := time.Unix(1_700_000_000, 0)
+	exp := float64(now.Add(time.Minute).Unix())
+	tok, err := Sign(Claims{Subject: "u1", Issuer: server, Audience: server, IssuedAt: UnixSeconds(now), ExpiresAt: &exp}, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tc TokenCache
+	for i := 0; i < 2; i++ {
+		c, err := tc.Verify(tok, secret, server, now)
+		if err != nil || c.Subject != "u1" {
+			t.Fatalf("use %d: %v, %v", i, c, err)
+		}
+	}
+	late := now.Add(time.Minute + Leeway + time.Second)
+	_, want := Verify(tok, secret, server, late)
+	if _, err := tc.Verify(tok, secret, server, late); err == nil || want == nil || err.Error() != want.Error() {
+		t.Fatalf("expired token: cache says %v, Verify says %v", err, want)
+	}
+	bad := tok[:len(tok)-2] + "xx"
+	for i := 0; i < 2; i++ {
+		if _, err := tc.Verify(bad, secret, server, now); err == nil {
+			t.Fatalf("use %d: a forged signature was accepted", i)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -95,11 +96,8 @@ func Verify(token string, secret []byte, serverID string, now time.Time) (*Claim
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, &TokenError{"Invalid payload string: must be a json object"}
 	}
-	if c.ExpiresAt != nil {
-		exp := time.Unix(0, int64(*c.ExpiresAt*float64(time.Second)))
-		if now.After(exp.Add(Leeway)) {
-			return nil, &TokenError{"Signature has expired"}
-		}
+	if expired(&c, now) {
+		return nil, &TokenError{"Signature has expired"}
 	}
 	if c.Audience != serverID {
 		return nil, &TokenError{"Audience doesn't match"}
@@ -116,4 +114,51 @@ func Verify(token string, secret []byte, serverID string, now time.Time) (*Claim
 // UnixSeconds renders t as the reference's float claim value.
 func UnixSeconds(t time.Time) float64 {
 	return math.Round(float64(t.UnixMicro())) / 1e6
+}
+
+// TokenCache remembers tokens that passed Verify, so that a client's
+// every request does not decode and check the same signature again. For
+// a given secret and server the answer of Verify can change only with
+// time (expiry), which is checked on every use. It holds tokens, not
+// accounts: whether the account, key or device is still good is read
+// from the database on every request. Safe for concurrent use.
+type TokenCache struct {
+	mu     sync.Mutex
+	tokens map[string]*Claims
+}
+
+// tokenCacheSize bounds a TokenCache; when full it starts over.
+const tokenCacheSize = 512
+
+// Verify is Verify through the cache. The claims returned are shared:
+// callers must not change them.
+func (tc *TokenCache) Verify(token string, secret []byte, serverID string, now time.Time) (*Claims, error) {
+	tc.mu.Lock()
+	c, ok := tc.tokens[token]
+	tc.mu.Unlock()
+	if ok {
+		if expired(c, now) {
+			return nil, &TokenError{"Signature has expired"}
+		}
+		return c, nil
+	}
+	c, err := Verify(token, secret, serverID, now)
+	if err != nil {
+		return nil, err
+	}
+	tc.mu.Lock()
+	if tc.tokens == nil || len(tc.tokens) >= tokenCacheSize {
+		tc.tokens = make(map[string]*Claims)
+	}
+	tc.tokens[token] = c
+	tc.mu.Unlock()
+	return c, nil
+}
+
+func expired(c *Claims, now time.Time) bool {
+	if c.ExpiresAt == nil {
+		return false
+	}
+	exp := time.Unix(0, int64(*c.ExpiresAt*float64(time.Second)))
+	return now.After(exp.Add(Leeway))
 }

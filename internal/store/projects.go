@@ -47,7 +47,7 @@ func (tx *Tx) createProject(ctx context.Context, p *zen.Project) error {
 // GetProject finds a project by UUID or name.
 func (db *DB) GetProject(ctx context.Context, nameOrID string) (*zen.Project, error) {
 	var out *zen.Project
-	err := db.read(ctx, func(tx *Tx) error {
+	err := db.readOne(ctx, func(tx *Tx) error {
 		var err error
 		out, err = tx.getProject(ctx, nameOrID)
 		return err

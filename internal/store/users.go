@@ -103,7 +103,7 @@ const (
 // UUID stays reachable.
 func (db *DB) GetUser(ctx context.Context, nameOrID string, kind AccountKind) (*zen.User, error) {
 	var out *zen.User
-	err := db.read(ctx, func(tx *Tx) error {
+	err := db.readOne(ctx, func(tx *Tx) error {
 		var err error
 		out, _, err = tx.getUser(ctx, nameOrID, kind)
 		return err

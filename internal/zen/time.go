@@ -36,9 +36,15 @@ func (t Time) String() string {
 	return t.t.Format("2006-01-02T15:04:05.000000")
 }
 
-// MarshalJSON writes the wire form.
-func (t Time) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + t.String() + `"`), nil
+// MarshalText gives the wire form; encoding/json quotes it. (As a text
+// marshaler rather than a JSON one, encoding/json does not re-scan the
+// output for validity: every answer carries a few per resource.)
+func (t Time) MarshalText() ([]byte, error) {
+	b := make([]byte, 0, len("2006-01-02T15:04:05.000000"))
+	if t.t.Nanosecond() == 0 {
+		return t.t.AppendFormat(b, "2006-01-02T15:04:05"), nil
+	}
+	return t.t.AppendFormat(b, "2006-01-02T15:04:05.000000"), nil
 }
 
 // UnmarshalJSON accepts what the client sends: ISO-8601 with or without an

@@ -108,6 +108,28 @@ func StartZengo(ctx context.Context, binary, dataDir, storeURL, password string,
 	return s, s.waitHealthy(ctx, 60*time.Second)
 }
 
+// StartCommand starts a server command whose arguments may hold "{port}"
+// (replaced by a free port) in dir, with a log in dir, and waits until
+// GET /health answers.
+func StartCommand(ctx context.Context, kind, dir, binary string, args ...string) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for i, a := range args {
+		args[i] = strings.ReplaceAll(a, "{port}", strconv.Itoa(port))
+	}
+	s, err := start(kind, dir, filepath.Join(dir, kind+".log"), cleanEnv(nil), binary, args...)
+	if err != nil {
+		return nil, err
+	}
+	s.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	return s, s.waitHealthy(ctx, 60*time.Second)
+}
+
 // StartReference starts the reference ZenML server of the virtualenv with
 // uvicorn on a free port, on a SQLite database in dir.
 func StartReference(ctx context.Context, venv, dir, password string) (*Server, error) {
@@ -389,4 +411,29 @@ func DirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// TreeCPUSeconds is the user+system CPU time the process and its
+// descendants have used so far (children that ended are not counted).
+func TreeCPUSeconds(pid int) float64 {
+	var total float64
+	for _, p := range append([]int{pid}, descendants(pid)...) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 || i+2 > len(b) {
+			continue
+		}
+		f := strings.Fields(string(b[i+2:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		total += (ut + st) / 100 // clock ticks of 10 ms
+	}
+	return total
 }
