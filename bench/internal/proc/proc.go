@@ -390,3 +390,29 @@ func DirSize(dir string) int64 {
 	})
 	return n
 }
+
+// CPUSeconds is the user + system CPU time of a process and its
+// descendants so far, from /proc/PID/stat (clock ticks of 1/100 s).
+func CPUSeconds(pid int) float64 {
+	var ticks int64
+	for _, p := range append([]int{pid}, descendants(pid)...) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		// After the comm: state(0) ppid(1) ... utime(11) stime(12).
+		f := strings.Fields(s[i+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	return float64(ticks) / 100
+}
