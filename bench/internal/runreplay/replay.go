@@ -28,6 +28,7 @@ type Target struct {
 type Recorder struct {
 	mu        sync.Mutex
 	lat       map[string][]time.Duration
+	all       []time.Duration // every request in the order they ended
 	errs      map[string]int64
 	locked    int64 // answers or errors mentioning "database is locked"
 	deadlocks int64 // ... mentioning a deadlock
@@ -69,6 +70,7 @@ func (r *Recorder) add(kind string, d time.Duration, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.lat[kind] = append(r.lat[kind], d)
+	r.all = append(r.all, d)
 	if err == nil {
 		return
 	}
@@ -340,4 +342,12 @@ func (t *Template) send(ctx context.Context, tg Target, r Request, v *Vars, rec 
 		v.Text[name] = val
 	}
 	return nil
+}
+
+// Latencies are all requests' latencies so far in the order they ended
+// (a window of a running recorder is a slice from an earlier length).
+func (r *Recorder) Latencies() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Duration(nil), r.all...)
 }
