@@ -79,12 +79,26 @@ func scanArtifactVersion(row interface{ Scan(...any) error }) (*ArtifactVersion,
 // CreateArtifactVersions stores versions in one transaction, each under the
 // artifact its name names (created on first use), and returns them in order.
 func (db *DB) CreateArtifactVersions(ctx context.Context, reqs []NewArtifactVersion) ([]*ArtifactVersion, error) {
-	var out []*ArtifactVersion
+	var ids []uuid.UUID
 	err := db.write(ctx, func(tx *Tx) error {
-		out = out[:0]
-		// The projects' rows are taken first, in one order: parallel
-		// batches queue there instead of deadlocking on each other's
-		// artifacts.
+		ids = ids[:0]
+		// The artifacts are taken in the order of their names, so that
+		// parallel batches never wait for each other in a cycle; the
+		// projects' counters last, in one order, so that their hot rows
+		// stay locked only until the commit.
+		order := make([]int, len(reqs))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return reqs[order[a]].ArtifactName < reqs[order[b]].ArtifactName })
+		made := make([]uuid.UUID, len(reqs))
+		for _, i := range order {
+			id, err := tx.createArtifactVersion(ctx, reqs[i])
+			if err != nil {
+				return err
+			}
+			made[i] = id
+		}
 		perProject := map[uuid.UUID]int{}
 		for _, req := range reqs {
 			perProject[req.ProjectID]++
@@ -99,24 +113,26 @@ func (db *DB) CreateArtifactVersions(ctx context.Context, reqs []NewArtifactVers
 				return err
 			}
 		}
-		ids := make([]uuid.UUID, 0, len(reqs))
-		for _, req := range reqs {
-			id, err := tx.createArtifactVersion(ctx, req)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		got, err := tx.artifactVersionsByID(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			out = append(out, got[id])
-		}
+		ids = made
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// The answer is read after the commit, off the writer.
+	var got map[uuid.UUID]*ArtifactVersion
+	if err := db.read(ctx, func(tx *Tx) error {
+		var err error
+		got, err = tx.artifactVersionsByID(ctx, ids)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]*ArtifactVersion, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, got[id])
+	}
+	return out, nil
 }
 
 func (tx *Tx) createArtifactVersion(ctx context.Context, req NewArtifactVersion) (uuid.UUID, error) {

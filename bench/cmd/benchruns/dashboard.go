@@ -171,6 +171,9 @@ func dashTarget(ctx context.Context, c *config, tmpl *runreplay.Template, work, 
 	tg := runreplay.Target{URL: t.url, Token: token, HTTP: t.http}
 	dt := &DashTarget{Target: name, BigSteps: *d.bigSteps}
 
+	if err := warmUp(ctx, tmpl, tg, base); err != nil {
+		return nil, err
+	}
 	logf("%s: recording a run of %d steps", name, *d.bigSteps)
 	var bigRun, smallRun string
 	rec := runreplay.NewRecorder()

@@ -164,9 +164,11 @@ func measureTarget(ctx context.Context, c *config, tmpl *runreplay.Template, wor
 	}
 	tg := runreplay.Target{URL: t.url, Token: token, HTTP: t.http}
 	side := &Side{Target: name, Replicas: t.Replicas}
-	// Warm-up: one short run, not counted.
-	if err := tmpl.Replay(ctx, tg, base, runreplay.RunSpec{Pipeline: "bench_runs_warmup", Name: "warmup-" + runreplay.NewID(), Steps: 2}, runreplay.NewRecorder(), nil); err != nil {
-		return nil, fmt.Errorf("warm-up run: %w", err)
+	// Warm-up, not counted: a run of 2 steps of each pipeline the load
+	// uses, so that the pipelines exist (parallel first runs of a new
+	// pipeline race to create it: the client then fetches it again).
+	if err := warmUp(ctx, tmpl, tg, base); err != nil {
+		return nil, err
 	}
 	if c.profileRuns > 0 {
 		logf("%s: %d run(s) of %d steps one request at a time (CPU and statements per kind)", name, c.profileRuns, c.steps)
@@ -237,7 +239,7 @@ func replayLoad(ctx context.Context, tmpl *runreplay.Template, tg runreplay.Targ
 				} else if n >= perWorker && time.Since(began) >= minDur {
 					return
 				}
-				spec := runreplay.RunSpec{Pipeline: fmt.Sprintf("bench_runs_%02d", w%4), Name: fmt.Sprintf("bench-run-w%02d-%04d-%s", w, n, runreplay.NewID()[:8]), Steps: steps}
+				spec := runreplay.RunSpec{Pipeline: pipelineName(w % pipelinesUsed), Name: fmt.Sprintf("bench-run-w%02d-%04d-%s", w, n, runreplay.NewID()[:8]), Steps: steps}
 				var cb func(int, *runreplay.Vars)
 				if onStep != nil {
 					cb = func(i int, v *runreplay.Vars) { onStep(w, i, v) }
@@ -250,6 +252,21 @@ func replayLoad(ctx context.Context, tmpl *runreplay.Template, tg runreplay.Targ
 	}
 	wg.Wait()
 	return time.Since(began)
+}
+
+// pipelinesUsed is how many pipelines the runs of the load belong to.
+const pipelinesUsed = 4
+
+func pipelineName(i int) string { return fmt.Sprintf("bench_runs_%02d", i) }
+
+// warmUp replays a run of 2 steps of each pipeline the load uses.
+func warmUp(ctx context.Context, tmpl *runreplay.Template, tg runreplay.Target, base map[string]string) error {
+	for p := 0; p < pipelinesUsed; p++ {
+		if err := tmpl.Replay(ctx, tg, base, runreplay.RunSpec{Pipeline: pipelineName(p), Name: "warmup-" + runreplay.NewID(), Steps: 2}, runreplay.NewRecorder(), nil); err != nil {
+			return fmt.Errorf("warm-up run: %w", err)
+		}
+	}
+	return nil
 }
 
 // summaries: one line per zengo target against the reference; the one
