@@ -82,10 +82,35 @@ func (db *DB) CreateArtifactVersions(ctx context.Context, reqs []NewArtifactVers
 	var ids []uuid.UUID
 	err := db.write(ctx, func(tx *Tx) error {
 		ids = ids[:0]
-		// The artifacts are taken in the order of their names, so that
-		// parallel batches never wait for each other in a cycle; the
-		// projects' counters last, in one order, so that their hot rows
-		// stay locked only until the commit.
+		// The projects' counters are their hot rows. On MySQL they are
+		// taken first, in one order: each insert's foreign-key check holds
+		// a shared lock on its project, so taking them last would deadlock
+		// parallel batches. Elsewhere they are taken last, so that they
+		// stay locked only until the commit. The artifacts are taken in
+		// the order of their names, so that batches never wait in a cycle.
+		bumpProjects := func() error {
+			perProject := map[uuid.UUID]int{}
+			for _, req := range reqs {
+				perProject[req.ProjectID]++
+			}
+			projects := make([]uuid.UUID, 0, len(perProject))
+			for id := range perProject {
+				projects = append(projects, id)
+			}
+			sort.Slice(projects, func(i, j int) bool { return hexID(projects[i]) < hexID(projects[j]) })
+			for _, id := range projects {
+				if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`, perProject[id], hexID(id)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		countersFirst := tx.db.dialect.name == "mysql"
+		if countersFirst {
+			if err := bumpProjects(); err != nil {
+				return err
+			}
+		}
 		order := make([]int, len(reqs))
 		for i := range order {
 			order[i] = i
@@ -99,17 +124,8 @@ func (db *DB) CreateArtifactVersions(ctx context.Context, reqs []NewArtifactVers
 			}
 			made[i] = id
 		}
-		perProject := map[uuid.UUID]int{}
-		for _, req := range reqs {
-			perProject[req.ProjectID]++
-		}
-		projects := make([]uuid.UUID, 0, len(perProject))
-		for id := range perProject {
-			projects = append(projects, id)
-		}
-		sort.Slice(projects, func(i, j int) bool { return hexID(projects[i]) < hexID(projects[j]) })
-		for _, id := range projects {
-			if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`, perProject[id], hexID(id)); err != nil {
+		if !countersFirst {
+			if err := bumpProjects(); err != nil {
 				return err
 			}
 		}

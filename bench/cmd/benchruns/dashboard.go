@@ -334,6 +334,7 @@ func dashStep(ctx context.Context, t *target, token string, w int, dur, every ti
 			})
 		}
 	}
+	<-stepCtx.Done()
 	wg.Wait()
 	elapsed := time.Since(began)
 	st.Seconds = round3(elapsed.Seconds())
