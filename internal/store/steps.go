@@ -242,7 +242,7 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 		if err := zen.CheckStepStatus(nil, s.Status); err != nil {
 			return err
 		}
-		run, err := tx.getRun(ctx, s.PipelineRunID)
+		run, err := tx.runForStep(ctx, s.PipelineRunID)
 		if err != nil {
 			return err
 		}
@@ -296,6 +296,34 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 		return nil, err
 	}
 	return db.GetStep(ctx, id)
+}
+
+// runForStep reads what creating a step checks of its run, in one
+// statement: its status and name, its snapshot's kind, step count and
+// pipeline configuration, and the step configurations only when the run
+// has heartbeats (a step's threshold comes from them).
+func (tx *Tx) runForStep(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
+	r := &zen.Run{}
+	var snapshotID *uuid.UUID
+	var pipelineConfig, stepConfigs sql.NullString
+	var stepCount sql.NullInt64
+	var dynamic sql.NullBool
+	err := tx.queryRow(ctx, `SELECT r.id, r.name, r.project_id, r.status, r.enable_heartbeat, s.id, s.pipeline_configuration,
+		CASE WHEN r.enable_heartbeat THEN s.step_configurations END, s.step_count, s.is_dynamic
+		FROM pipeline_runs r LEFT JOIN pipeline_snapshots s ON s.id = r.snapshot_id WHERE r.id = ?`, hexID(id)).
+		Scan(dbID{&r.ID}, &r.Name, dbID{&r.ProjectID}, &r.Status, &r.EnableHeartbeat, dbIDPtr{&snapshotID}, &pipelineConfig, &stepConfigs, &stepCount, &dynamic)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get pipeline run with ID '%s': No pipeline run with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if snapshotID != nil {
+		r.SnapshotID = *snapshotID
+		r.Snapshot = &zen.Snapshot{ID: *snapshotID, PipelineConfiguration: json.RawMessage(pipelineConfig.String),
+			StepConfigurations: json.RawMessage(stepConfigs.String), StepCount: int(stepCount.Int64), IsDynamic: dynamic.Bool}
+	}
+	return r, nil
 }
 
 // stepsAccepted refuses a new step for a run that is being stopped, or
