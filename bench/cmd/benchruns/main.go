@@ -311,7 +311,7 @@ func writeRunsMarkdown(w *strings.Builder, r *Report) {
 	fmt.Fprintf(w, "# bench-runs: %s\n\n", r.Date)
 	machine(w, r.Machine, r.Versions)
 	c := r.Config
-	fmt.Fprintf(w, "Load: %v concurrent runs of %v steps, each worker replaying runs back to back (at least %v each, new ones until %vs had passed), the request sequence of `%v` (recorded from a real zenml 0.98.0 pipeline run; a step in a process of its own). Fresh database per server, one warm-up run of 2 steps first. Profile: %v run(s) one request at a time, reading the server's CPU time (/proc) and zengo's statement counter (/metrics) around each request.\n\n",
+	fmt.Fprintf(w, "Load: %v concurrent runs of %v steps, each worker replaying runs back to back (at least %v each, new ones until %vs had passed), the request sequence of `%v` (recorded from a real zenml 0.98.0 pipeline run; a step in a process of its own). Fresh database per server; warm-up: a run of 2 steps of each of the 4 pipelines the runs belong to. Profile: %v run(s) one request at a time, reading the server's CPU time (/proc) and zengo's statement counter (/metrics) around each request.\n\n",
 		c["concurrency"], c["steps"], c["runs_per_worker"], c["min_duration_s"], c["template"], c["profile_runs"])
 	fmt.Fprintln(w, "| server | runs/s | steps/s | req/s | p50 ms | p99 ms | worst kind p99 ms | errors | db locked | deadlocks | peak RSS MiB | CPU ms/step | statements/step | pg rows/step | pg commits/step |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
