@@ -61,7 +61,7 @@ fuzz:
 	$(GO) test ./internal/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 # --- Benchmarks (bench/README.md) ---
-.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts bench-floor
+.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts bench-floor bench-runs bench-dashboard
 
 # zengo against the reference ZenML 0.98.0 server on the same data and requests.
 # Tune with BENCH_PIPELINES, BENCH_TAGS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_DURATION, ...
@@ -87,6 +87,18 @@ bench-body: build
 # versions (default 100,000 × 10 = 1M) on SQLite.
 bench-artifacts: build
 	ZENGO_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/artifactscale
+
+# The client's requests of pipeline runs (bench/runs/sequence.json) for
+# BENCH_RUNS_CONCURRENCY runs of BENCH_RUNS_STEPS steps (16 × 20) against the
+# reference and zengo (+ PostgreSQL / MySQL with ZENGO_BENCH_POSTGRES_URL /
+# ZENGO_BENCH_MYSQL_URL, + K replicas with BENCH_ZENGO_REPLICAS=K).
+bench-runs: build
+	ZENGO_BIN=$(CURDIR)/$(BIN) BENCH_VENV=$(VENV) $(GO) run ./bench/cmd/benchruns
+
+# Open run pages polling their DAG every 3 s while runs are being recorded,
+# ramped until the DAG's p99 passes 50 ms (zengo; + PostgreSQL if configured).
+bench-dashboard: build
+	ZENGO_BIN=$(CURDIR)/$(BIN) BENCH_VENV=$(VENV) BENCH_DASHBOARD=1 $(GO) run ./bench/cmd/benchruns
 
 # Unit tests of the benchmark tools.
 bench-test:

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -309,14 +310,66 @@ func dagConfigs(run *zen.Run, steps []store.DAGStep, subs map[string]any) []*dag
 	if len(run.Snapshot.StepConfigurations) == 0 {
 		return nil
 	}
-	all, err := jsonobj.Parse(run.Snapshot.StepConfigurations)
+	for _, c := range staticDAGConfigs(run.Snapshot) {
+		// The run's substitutions, overridden by the step's own.
+		merged := *c
+		merged.substitutions = make(map[string]string, len(subs)+len(c.substitutions))
+		for k, v := range subs {
+			merged.substitutions[k] = v.(string)
+		}
+		for k, v := range c.substitutions {
+			merged.substitutions[k] = v
+		}
+		out = append(out, &merged)
+	}
+	return out
+}
+
+// dagConfigCache keeps what the DAG needs of a static snapshot's step
+// configurations, parsed once: they never change after the snapshot is
+// made, and a run page polls its DAG every 3 s, which parsed them (MBs for
+// hundreds of steps) on every poll. Keyed by snapshot id and the size of
+// the configurations; a few hundred snapshots at most.
+var dagConfigCache = struct {
+	sync.Mutex
+	m map[dagCacheKey][]*dagStepConfig
+}{m: map[dagCacheKey][]*dagStepConfig{}}
+
+type dagCacheKey struct {
+	id   uuid.UUID
+	size int
+}
+
+const dagConfigCacheSize = 256
+
+// staticDAGConfigs are the snapshot's step configurations in their order,
+// each with its own substitutions only (shared: not to be changed).
+func staticDAGConfigs(snap *zen.Snapshot) []*dagStepConfig {
+	key := dagCacheKey{snap.ID, len(snap.StepConfigurations)}
+	dagConfigCache.Lock()
+	cached, ok := dagConfigCache.m[key]
+	dagConfigCache.Unlock()
+	if ok {
+		return cached
+	}
+	all, err := jsonobj.Parse(snap.StepConfigurations)
 	if err != nil {
 		return nil
 	}
+	out := make([]*dagStepConfig, 0, len(all.Keys()))
 	for _, name := range all.Keys() {
 		raw, _ := all.Get(name)
-		out = append(out, dagStepConfigOf(name, raw, subs))
+		out = append(out, dagStepConfigOf(name, raw, nil))
 	}
+	dagConfigCache.Lock()
+	if len(dagConfigCache.m) >= dagConfigCacheSize {
+		for k := range dagConfigCache.m { // drop any one
+			delete(dagConfigCache.m, k)
+			break
+		}
+	}
+	dagConfigCache.m[key] = out
+	dagConfigCache.Unlock()
 	return out
 }
 

@@ -174,4 +174,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, _ *http.Request) {
 	pools := s.db.PoolStats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w, pools)
+	// The store's statement count: bench/cmd/benchruns reads it around
+	// each request to report statements per kind of request.
+	fmt.Fprintf(w, "# HELP zengo_db_statements_total SQL statements run.\n# TYPE zengo_db_statements_total counter\nzengo_db_statements_total %d\n", s.db.Statements())
 }

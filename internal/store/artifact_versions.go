@@ -79,44 +79,76 @@ func scanArtifactVersion(row interface{ Scan(...any) error }) (*ArtifactVersion,
 // CreateArtifactVersions stores versions in one transaction, each under the
 // artifact its name names (created on first use), and returns them in order.
 func (db *DB) CreateArtifactVersions(ctx context.Context, reqs []NewArtifactVersion) ([]*ArtifactVersion, error) {
-	var out []*ArtifactVersion
+	var ids []uuid.UUID
 	err := db.write(ctx, func(tx *Tx) error {
-		out = out[:0]
-		// The projects' rows are taken first, in one order: parallel
-		// batches queue there instead of deadlocking on each other's
-		// artifacts.
-		perProject := map[uuid.UUID]int{}
-		for _, req := range reqs {
-			perProject[req.ProjectID]++
+		ids = ids[:0]
+		// The projects' counters are their hot rows. On MySQL they are
+		// taken first, in one order: each insert's foreign-key check holds
+		// a shared lock on its project, so taking them last would deadlock
+		// parallel batches. Elsewhere they are taken last, so that they
+		// stay locked only until the commit. The artifacts are taken in
+		// the order of their names, so that batches never wait in a cycle.
+		bumpProjects := func() error {
+			perProject := map[uuid.UUID]int{}
+			for _, req := range reqs {
+				perProject[req.ProjectID]++
+			}
+			projects := make([]uuid.UUID, 0, len(perProject))
+			for id := range perProject {
+				projects = append(projects, id)
+			}
+			sort.Slice(projects, func(i, j int) bool { return hexID(projects[i]) < hexID(projects[j]) })
+			for _, id := range projects {
+				if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`, perProject[id], hexID(id)); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-		projects := make([]uuid.UUID, 0, len(perProject))
-		for id := range perProject {
-			projects = append(projects, id)
-		}
-		sort.Slice(projects, func(i, j int) bool { return hexID(projects[i]) < hexID(projects[j]) })
-		for _, id := range projects {
-			if _, err := tx.exec(ctx, `UPDATE projects SET artifact_version_count = artifact_version_count + ? WHERE id = ?`, perProject[id], hexID(id)); err != nil {
+		countersFirst := tx.db.dialect.name == "mysql"
+		if countersFirst {
+			if err := bumpProjects(); err != nil {
 				return err
 			}
 		}
-		ids := make([]uuid.UUID, 0, len(reqs))
-		for _, req := range reqs {
-			id, err := tx.createArtifactVersion(ctx, req)
+		order := make([]int, len(reqs))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return reqs[order[a]].ArtifactName < reqs[order[b]].ArtifactName })
+		made := make([]uuid.UUID, len(reqs))
+		for _, i := range order {
+			id, err := tx.createArtifactVersion(ctx, reqs[i])
 			if err != nil {
 				return err
 			}
-			ids = append(ids, id)
+			made[i] = id
 		}
-		got, err := tx.artifactVersionsByID(ctx, ids)
-		if err != nil {
-			return err
+		if !countersFirst {
+			if err := bumpProjects(); err != nil {
+				return err
+			}
 		}
-		for _, id := range ids {
-			out = append(out, got[id])
-		}
+		ids = made
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// The answer is read after the commit, off the writer.
+	var got map[uuid.UUID]*ArtifactVersion
+	if err := db.read(ctx, func(tx *Tx) error {
+		var err error
+		got, err = tx.artifactVersionsByID(ctx, ids)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]*ArtifactVersion, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, got[id])
+	}
+	return out, nil
 }
 
 func (tx *Tx) createArtifactVersion(ctx context.Context, req NewArtifactVersion) (uuid.UUID, error) {

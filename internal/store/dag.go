@@ -4,14 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 
 	"github.com/google/uuid"
 
 	"zengo/internal/zen"
 )
 
-// RunDAG is what a run's DAG is drawn from: the run (with its snapshot's
-// step configurations), its step runs (retried attempts left out), every
+// RunDAG is what a run's DAG is drawn from: the run (its id, status,
+// times and snapshot's kind and step configurations only), its step runs (retried attempts left out), every
 // artifact they read and wrote, the step metadata asked for, its wait
 // conditions and the run's child runs. Loading it takes the same few statements whatever the
 // run's size.
@@ -52,7 +53,7 @@ func (db *DB) GetRunDAG(ctx context.Context, runID uuid.UUID, metadataKeys []str
 	out := &RunDAG{}
 	err := db.read(ctx, func(tx *Tx) error {
 		var err error
-		if out.Run, err = tx.getRun(ctx, runID); err != nil {
+		if out.Run, err = tx.runForDAG(ctx, runID); err != nil {
 			return err
 		}
 		err = tx.each(ctx, `SELECT id, name, status, start_time, end_time, dynamic_config FROM step_runs
@@ -128,4 +129,32 @@ func (db *DB) GetRunDAG(ctx context.Context, runID uuid.UUID, metadataKeys []str
 		})
 	})
 	return out, err
+}
+
+// runForDAG reads what the DAG shows of a run, with its snapshot's kind
+// and step configurations, in one statement (a run page polls its DAG
+// every 3 s; the run's other resources are not part of it).
+func (tx *Tx) runForDAG(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
+	r := &zen.Run{}
+	var snapshotID *uuid.UUID
+	var dynamic sql.NullBool
+	var configs sql.NullString
+	err := tx.queryRow(ctx, `SELECT r.id, r.status, r.start_time, r.created, s.id, s.is_dynamic, s.step_configurations
+		FROM pipeline_runs r LEFT JOIN pipeline_snapshots s ON s.id = r.snapshot_id WHERE r.id = ?`, hexID(id)).
+		Scan(dbID{&r.ID}, &r.Status, dbTimePtr{&r.StartTime}, dbTime{&r.Created}, dbIDPtr{&snapshotID}, &dynamic, &configs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get pipeline run with ID '%s': No pipeline run with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if snapshotID != nil {
+		r.SnapshotID = *snapshotID
+		cfg := configs.String
+		if cfg == "" {
+			cfg = "{}"
+		}
+		r.Snapshot = &zen.Snapshot{ID: *snapshotID, IsDynamic: dynamic.Bool, StepConfigurations: json.RawMessage(cfg)}
+	}
+	return r, nil
 }

@@ -44,7 +44,22 @@ func isPlaceholderStatus(status string) bool {
 // name, index and start time); otherwise a new run is made. created tells
 // which happened.
 func (db *DB) GetOrCreateRun(ctx context.Context, run zen.Run, tags []TagRef) (out *zen.Run, created bool, err error) {
+	// Every step of a pipeline whose steps run in processes of their own
+	// asks for its run again: that common case is a read, off the writer.
+	if run.OrchestratorRunID != nil {
+		err = db.read(ctx, func(tx *Tx) error {
+			var err error
+			out, err = tx.findRun(ctx, `r.snapshot_id = ? AND r.project_id = ? AND r.orchestrator_run_id = ? AND r.status NOT IN ('initializing', 'provisioning')`,
+				hexID(run.SnapshotID), hexID(run.ProjectID), *run.OrchestratorRunID)
+			return err
+		})
+		if err != nil || out != nil {
+			return out, false, err
+		}
+	}
+	var madeID uuid.UUID
 	err = db.write(ctx, func(tx *Tx) error {
+		madeID = uuid.Nil
 		var pipelineID *uuid.UUID
 		err := tx.queryRow(ctx, `SELECT pipeline_id FROM pipeline_snapshots WHERE id = ? AND project_id = ?`, hexID(run.SnapshotID), hexID(run.ProjectID)).
 			Scan(dbIDPtr{&pipelineID})
@@ -82,9 +97,8 @@ func (db *DB) GetOrCreateRun(ctx context.Context, run zen.Run, tags []TagRef) (o
 				if err := tx.attachTags(ctx, "pipeline_run", placeholder.ID, tags, run.UserID); err != nil {
 					return err
 				}
-				created = true
-				out, err = tx.getRun(ctx, placeholder.ID)
-				return err
+				created, madeID = true, placeholder.ID
+				return nil
 			}
 		}
 		if err := tx.insertRun(ctx, &run); err != nil {
@@ -106,10 +120,14 @@ func (db *DB) GetOrCreateRun(ctx context.Context, run zen.Run, tags []TagRef) (o
 		if err := tx.attachRunModel(ctx, &run); err != nil {
 			return err
 		}
-		created = true
-		out, err = tx.getRun(ctx, run.ID)
-		return err
+		created, madeID = true, run.ID
+		return nil
 	})
+	if err != nil || madeID == uuid.Nil {
+		return out, created, err
+	}
+	// The answer is read after the commit, off the writer.
+	out, err = db.GetRun(ctx, madeID)
 	return out, created, err
 }
 

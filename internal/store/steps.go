@@ -236,13 +236,13 @@ type NewStepRun struct {
 // CreateStep records a step of a run, links its inputs (and, for a cached
 // step, its outputs) and its logs, and moves the run's status along.
 func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) {
-	var out *StepRun
+	var id uuid.UUID
 	err := db.write(ctx, func(tx *Tx) error {
 		s := req.StepRun
 		if err := zen.CheckStepStatus(nil, s.Status); err != nil {
 			return err
 		}
-		run, err := tx.getRun(ctx, s.PipelineRunID)
+		run, err := tx.runForStep(ctx, s.PipelineRunID)
 		if err != nil {
 			return err
 		}
@@ -289,10 +289,41 @@ func (db *DB) CreateStep(ctx context.Context, req NewStepRun) (*StepRun, error) 
 		if err := tx.refreshRunStatus(ctx, run); err != nil {
 			return err
 		}
-		out, err = tx.getStep(ctx, s.ID)
-		return err
+		id = s.ID
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return db.GetStep(ctx, id)
+}
+
+// runForStep reads what creating a step checks of its run, in one
+// statement: its status and name, its snapshot's kind, step count and
+// pipeline configuration, and the step configurations only when the run
+// has heartbeats (a step's threshold comes from them).
+func (tx *Tx) runForStep(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
+	r := &zen.Run{}
+	var snapshotID *uuid.UUID
+	var pipelineConfig, stepConfigs sql.NullString
+	var stepCount sql.NullInt64
+	var dynamic sql.NullBool
+	err := tx.queryRow(ctx, `SELECT r.id, r.name, r.project_id, r.status, r.enable_heartbeat, s.id, s.pipeline_configuration,
+		CASE WHEN r.enable_heartbeat THEN s.step_configurations END, s.step_count, s.is_dynamic
+		FROM pipeline_runs r LEFT JOIN pipeline_snapshots s ON s.id = r.snapshot_id WHERE r.id = ?`, hexID(id)).
+		Scan(dbID{&r.ID}, &r.Name, dbID{&r.ProjectID}, &r.Status, &r.EnableHeartbeat, dbIDPtr{&snapshotID}, &pipelineConfig, &stepConfigs, &stepCount, &dynamic)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get pipeline run with ID '%s': No pipeline run with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if snapshotID != nil {
+		r.SnapshotID = *snapshotID
+		r.Snapshot = &zen.Snapshot{ID: *snapshotID, PipelineConfiguration: json.RawMessage(pipelineConfig.String),
+			StepConfigurations: json.RawMessage(stepConfigs.String), StepCount: int(stepCount.Int64), IsDynamic: dynamic.Bool}
+	}
+	return r, nil
 }
 
 // stepsAccepted refuses a new step for a run that is being stopped, or
@@ -371,9 +402,8 @@ type StepUpdate struct {
 
 // UpdateStep changes a step and moves its run's status along.
 func (db *DB) UpdateStep(ctx context.Context, id uuid.UUID, up StepUpdate) (*StepRun, error) {
-	var out *StepRun
 	err := db.write(ctx, func(tx *Tx) error {
-		s, err := tx.getStep(ctx, id)
+		s, err := tx.stepForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -407,10 +437,41 @@ func (db *DB) UpdateStep(ctx context.Context, id uuid.UUID, up StepUpdate) (*Ste
 				return err
 			}
 		}
-		out, err = tx.getStep(ctx, id)
-		return err
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// The answer is read after the commit, off the writer (see
+	// docs/decisions.md: "answers of run-recording writes").
+	return db.GetStep(ctx, id)
+}
+
+// stepForUpdate reads what an update checks and moves along: the step's
+// status and its run's status, step count and kind, in one statement (not
+// the whole step with its run, snapshot and artifacts, which the answer
+// loads afterwards).
+func (tx *Tx) stepForUpdate(ctx context.Context, id uuid.UUID) (*StepRun, error) {
+	s := &StepRun{ID: id, Run: &zen.Run{Snapshot: &zen.Snapshot{}}}
+	var stepCount sql.NullInt64
+	var dynamic sql.NullBool
+	var snapshotID *string
+	err := tx.queryRow(ctx, `SELECT st.status, r.id, r.status, r.snapshot_id, s.step_count, s.is_dynamic FROM step_runs st
+		JOIN pipeline_runs r ON r.id = st.pipeline_run_id LEFT JOIN pipeline_snapshots s ON s.id = r.snapshot_id WHERE st.id = ?`, hexID(id)).
+		Scan(&s.Status, dbID{&s.Run.ID}, &s.Run.Status, &snapshotID, &stepCount, &dynamic)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zen.NotFound("Unable to get step run with ID '%s': No step run with this ID found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.PipelineRunID = s.Run.ID
+	if snapshotID == nil {
+		s.Run.Snapshot = nil
+	} else {
+		s.Run.Snapshot.StepCount, s.Run.Snapshot.IsDynamic = int(stepCount.Int64), dynamic.Bool
+	}
+	return s, nil
 }
 
 // stepStatuses are the statuses of a run's steps, retried attempts left out.

@@ -231,13 +231,13 @@ func run() error {
 		}{{ref, refSampler, refEps[i], &er.Reference}, {zg, zgSampler, zgEps[i], &er.Zengo}} {
 			logf("%-13s %-9s %d workers, %s + %s warm-up", side.ep.Name, side.s.Kind, *conc, *dur, *warm)
 			side.sampler.Reset()
-			cpu0 := proc.TreeCPUSeconds(side.s.Pid())
+			cpu0 := proc.CPUSeconds(side.s.Pid())
 			res, err := loadgen.Run(ctx, loadgen.Config{BaseURL: side.s.URL, Spec: side.ep.Spec, Concurrency: *conc, Duration: *dur, Warmup: *warm,
 				MinRequests: int64(2 * *conc), Timeout: 5 * time.Minute})
 			if err != nil {
 				return err
 			}
-			cpu := proc.TreeCPUSeconds(side.s.Pid()) - cpu0
+			cpu := proc.CPUSeconds(side.s.Pid()) - cpu0
 			peak := side.sampler.Peak()
 			peakLoad[side.s.Kind] = max(peakLoad[side.s.Kind], peak)
 			*side.into = Side{Stats: res.Total, PeakRSSMiB: mib(peak), Errors: res.ErrorSamples, CPUMsPerRequest: cpuPerRequest(cpu, res, *warm)}
@@ -379,9 +379,9 @@ func measureFloor(ctx context.Context, bin, dir string, rows int, cfg loadgen.Co
 	var cpu float64
 	res, peak, err := floor.Measure(ctx, bin, dir, rows, cfg, func(pid int, running bool) {
 		if running {
-			cpu = proc.TreeCPUSeconds(pid)
+			cpu = proc.CPUSeconds(pid)
 		} else {
-			cpu = proc.TreeCPUSeconds(pid) - cpu
+			cpu = proc.CPUSeconds(pid) - cpu
 		}
 	})
 	if err != nil {

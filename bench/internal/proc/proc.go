@@ -413,27 +413,28 @@ func DirSize(dir string) int64 {
 	return n
 }
 
-// TreeCPUSeconds is the user+system CPU time the process and its
-// descendants have used so far (children that ended are not counted).
-func TreeCPUSeconds(pid int) float64 {
-	var total float64
+// CPUSeconds is the user + system CPU time of a process and its
+// descendants so far, from /proc/PID/stat (clock ticks of 1/100 s).
+func CPUSeconds(pid int) float64 {
+	var ticks int64
 	for _, p := range append([]int{pid}, descendants(pid)...) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
 		if err != nil {
 			continue
 		}
-		// Fields after the command name, which is in parentheses.
-		i := strings.LastIndexByte(string(b), ')')
-		if i < 0 || i+2 > len(b) {
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
 			continue
 		}
-		f := strings.Fields(string(b[i+2:]))
+		// After the comm: state(0) ppid(1) ... utime(11) stime(12).
+		f := strings.Fields(s[i+1:])
 		if len(f) < 13 {
 			continue
 		}
-		ut, _ := strconv.ParseFloat(f[11], 64)
-		st, _ := strconv.ParseFloat(f[12], 64)
-		total += (ut + st) / 100 // clock ticks of 10 ms
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
 	}
-	return total
+	return float64(ticks) / 100
 }

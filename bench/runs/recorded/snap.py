@@ -1,0 +1,2 @@
+import rec
+rec.snapshot_only()
