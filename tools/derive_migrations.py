@@ -20,7 +20,7 @@ BOOLEAN_COLUMNS = {
     "active", "enable_analytics", "display_announcements", "display_updates",
     "is_service_account", "email_opted_in", "is_admin", "is_custom",
     "exclusive", "is_dynamic", "in_progress", "has_custom_name",
-    "is_retriable", "save_models_to_registry", "enable_heartbeat", "is_local", "contains_code", "catchup", "is_archived", "hidden", "trusted_device", "private", "internal", "supports_instances",
+    "is_retriable", "save_models_to_registry", "enable_heartbeat", "is_local", "contains_code", "catchup", "is_archived", "hidden", "trusted_device", "private", "internal", "supports_instances", "done",
 }
 
 

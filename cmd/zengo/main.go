@@ -30,6 +30,7 @@ Usage:
   zengo migrate  [flags]   bring the database schema up to date and exit
   zengo user     create|list|set-password [flags]   manage users in the store
   zengo dashboard install WHEEL | check              the dashboard build zengo serves
+  zengo import   --from ZENML_DB_URL [flags]        copy a ZenML 0.98.0 database into the store
   zengo secrets  rotate-key --old-key K1 --new-key K2   re-encrypt every secret
   zengo health   [flags]   check a running server's /health (for container health checks)
   zengo version            print the version and commit
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return dashboardCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "secrets":
 		return secretsCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "zengo %s (commit %s, ZenML API %s)\n", version, buildCommit(), apiVersion)
 		return nil

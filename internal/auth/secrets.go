@@ -23,9 +23,14 @@ func HashPassword(password string) (string, error) {
 	return string(b), err
 }
 
-// CheckPassword reports whether password matches hash.
+// CheckPassword reports whether password matches hash. A hash imported
+// from ZenML (`zengo import`) was made from at most the password's first
+// 72 bytes, which bcrypt reads.
 func CheckPassword(hash, password string) bool {
-	return bcrypt.CompareHashAndPassword([]byte(hash), bcryptInput(password)) == nil
+	if bcrypt.CompareHashAndPassword([]byte(hash), bcryptInput(password)) == nil {
+		return true
+	}
+	return len(password) > 72 && bcrypt.CompareHashAndPassword([]byte(hash), []byte(password[:72])) == nil
 }
 
 func bcryptInput(password string) []byte {
@@ -60,8 +65,13 @@ func HashSecret(secret string) string {
 }
 
 // SecretMatches compares a presented secret with a stored hash in
-// constant time.
+// constant time. A bcrypt hash is one ZenML made (API keys, device codes
+// and activation tokens brought over by `zengo import`): it is checked as
+// bcrypt, so that existing keys keep working.
 func SecretMatches(hash, secret string) bool {
+	if strings.HasPrefix(hash, "$2") {
+		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(secret)) == nil
+	}
 	return subtle.ConstantTimeCompare([]byte(hash), []byte(HashSecret(secret))) == 1
 }
 
