@@ -32,6 +32,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -315,6 +316,9 @@ IGNORED = {
     "/api/v1/settings": {
         "body.body.last_user_activity": "the reference stamps it on every authenticated request",
     },
+    "/api/v1/info": {
+        "body.last_user_activity": "the reference stamps it on every authenticated request",
+    },
 }
 
 
@@ -398,7 +402,7 @@ def fetch_all(url: str, token: str, paths: list, workers: int = 4) -> dict:
 
 
 def compare_answers(ref: dict, zen: dict) -> list:
-    """Differences between the two sides' answers, one text per request."""
+    """Differences between the two sides' answers: (request, [Difference])."""
     problems = []
     for path, a in ref.items():
         b = zen[path]
@@ -412,8 +416,28 @@ def compare_answers(ref: dict, zen: dict) -> list:
         ignore = [differential.glob_to_regex(p) for p in IGNORED.get(path.split("?")[0], {})]
         differential.diff_values(nr.value(a.body), nz.value(b.body), "body", diffs, ignore)
         if diffs:
-            problems.append(f"GET {path}\n" + "\n".join(d.render() for d in diffs[:30]))
+            problems.append((path, diffs))
     return problems
+
+
+def summarise(problems: list, total: int, engine: str) -> str:
+    """The differences grouped by route and field (ids and list positions
+    folded), then the first requests in full."""
+    groups: dict = {}
+    for path, diffs in problems:
+        route = differential.UUID_RX.sub("{id}", path)
+        for d in diffs:
+            key = (route.split("?")[0], re.sub(r"\[\d+\]", "[*]", d.path))
+            groups.setdefault(key, []).append(d)
+    lines = [f"{len(problems)} of {total} requests answered differently (reference, then zengo on the "
+             f"{engine} import); {len(groups)} kinds of difference:"]
+    for (route, field_path), ds in sorted(groups.items()):
+        lines.append(f"  GET {route}  {field_path}  x{len(ds)}  e.g. {ds[0].render().strip()[:300]}")
+    lines.append("")
+    for path, diffs in problems[:15]:
+        lines.append(f"GET {path}")
+        lines += [d.render() for d in diffs[:20]]
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------
@@ -553,10 +577,11 @@ def test_imported_store_answers_like_the_reference(source, engine, tmp_path):
         try:
             answers = fetch_all(zen.url, zen.token(), source.requests)
             problems = compare_answers(source.answers, answers)
-            assert not problems, (
-                f"{len(problems)} of {len(source.requests)} requests answered differently "
-                f"(reference first, then zengo on the {engine} import):\n\n" + "\n\n".join(problems[:60])
-            )
+            if problems:
+                full = tmp_path / "differences.txt"
+                full.write_text("\n\n".join(f"GET {p}\n" + "\n".join(d.render() for d in ds) for p, ds in problems))
+                pytest.fail(summarise(problems, len(source.requests), engine) + f"\n\n(all of them: {full})",
+                            pytrace=False)
             assert_logins(zen, source.api_key)
         finally:
             zen.stop()
