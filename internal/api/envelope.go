@@ -495,7 +495,7 @@ type runResources struct {
 	Outputs             struct{}   `json:"outputs"`
 }
 
-// clientEnvironment is a snapshot's client environment as answers show it:
+// clientEnvironment is a client (or orchestrator) environment as answers show it:
 // without its python_packages unless they are asked for (they are long).
 func clientEnvironment(raw json.RawMessage, withPackages bool) json.RawMessage {
 	raw = rawOr(raw, "{}")
@@ -544,7 +544,7 @@ func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) env
 	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBodyOf(r)}
 	if hydrate {
 		m := runMetadata{Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
-			OrchestratorEnvironment: rawOr(r.OrchestratorEnvironment, "{}"), OrchestratorRunID: r.OrchestratorRunID,
+			OrchestratorEnvironment: clientEnvironment(r.OrchestratorEnvironment, withPackages), OrchestratorRunID: r.OrchestratorRunID,
 			TriggerInfo: rawOr(r.TriggerInfo, "null"), EnableHeartbeat: r.EnableHeartbeat, ExceptionInfo: rawOr(r.ExceptionInfo, "null")}
 		if r.Snapshot != nil {
 			m.ClientEnvironment = clientEnvironment(r.Snapshot.ClientEnvironment, withPackages)
