@@ -588,3 +588,184 @@ def test_imported_store_answers_like_the_reference(source, engine, tmp_path):
     finally:
         target.drop()
     print(f"\n{engine}: import {t_import:.1f}s, all {time.monotonic() - t0:.1f}s, {len(source.requests)} requests")
+
+
+# --------------------------------------------------------------------------
+# Interrupted imports and bad input, on a generated source (bench's
+# generator: ZenML's schema by its own migrations, rows in its shapes)
+# large enough that an import takes a few seconds.
+
+INTERRUPT_RUNS = int(os.environ.get("ZENGO_IMPORT_INTERRUPT_RUNS", "3000"))
+# Tables whose rows the store makes for itself (its schema version, the
+# import's own bookkeeping).
+OWN_TABLES = {"zengo_schema", "import_progress", "import_rejects"}
+
+
+@pytest.fixture(scope="module")
+def generated_source(tmp_path_factory):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("zenml_source_gen", servers.REPO_ROOT / "bench" / "zenml_source_gen.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    path = str(tmp_path_factory.mktemp("gen") / "zenml.db")
+    proc = subprocess.run([servers.venv_bin("python"), spec.origin, "--runs", str(INTERRUPT_RUNS), "--out", path],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return path
+
+
+def dump_store(path: str) -> dict:
+    """Every row of every table of a zengo SQLite store, sorted."""
+    out = {}
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        for t in sorted(set(tables) - OWN_TABLES):
+            out[t] = sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+    return out
+
+
+def compare_dumps(got: dict, want: dict) -> list:
+    problems = []
+    for t in sorted(set(got) | set(want)):
+        a, b = got.get(t, []), want.get(t, [])
+        if a != b:
+            missing = [r for r in b if r not in set(a)][:2]
+            extra = [r for r in a if r not in set(b)][:2]
+            problems.append(f"{t}: {len(a)} rows, uninterrupted import has {len(b)}; "
+                            f"missing e.g. {missing!r:.300}; extra e.g. {extra!r:.300}")
+    return problems
+
+
+def import_args(src: str, target: str) -> list:
+    # The JWT key is given (ZenML keeps it outside its database), else each
+    # target would get a random one of its own.
+    return ["--from", f"sqlite:///{src}", "--store", f"sqlite:///{target}", "--keep-server-identity",
+            "--jwt-secret-key", "import-test-jwt-key", "--batch", "500"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(generated_source, tmp_path_factory):
+    """The generated source imported in one go: what every resumed import must equal."""
+    target = str(tmp_path_factory.mktemp("whole") / "zengo.db")
+    proc = run_import(import_args(generated_source, target))
+    assert proc.returncode == 0, describe(proc)
+    return dump_store(target)
+
+
+def _start_import(args: list) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "ZENGO_"))}
+    return subprocess.Popen([servers.zengo_binary(), "import", "--progress", "lines", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+
+
+def _wait_for_progress(proc: subprocess.Popen, table: str, lines_wanted: int = 1) -> list:
+    """Reads progress lines until `lines_wanted` lines show rows of `table`
+    being written (not 0/N)."""
+    seen, hits = [], 0
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith(table + ":") and not line.startswith(f"{table}: 0/"):
+            hits += 1
+            if hits >= lines_wanted:
+                return seen
+    raise AssertionError(f"the import ended (exit {proc.wait()}) before writing {table}:\n{''.join(seen)[-3000:]}")
+
+
+def test_killed_import_resumes_to_the_same_store(generated_source, uninterrupted, tmp_path):
+    target = str(tmp_path / "zengo.db")
+    proc = _start_import(import_args(generated_source, target))
+    try:
+        seen = _wait_for_progress(proc, "step_run")
+    finally:
+        proc.kill()  # SIGKILL: no chance to tidy up
+        proc.wait()
+    assert proc.returncode == -9, "".join(seen)
+    again = run_import(import_args(generated_source, target))
+    assert again.returncode == 0, describe(again)
+    problems = compare_dumps(dump_store(target), uninterrupted)
+    assert not problems, "the resumed import differs from an uninterrupted one:\n" + "\n".join(problems)
+
+
+def test_source_that_is_not_a_zenml_database(tmp_path):
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    target = str(tmp_path / "zengo.db")
+    proc = run_import(["--from", f"sqlite:///{empty}", "--store", f"sqlite:///{target}"])
+    assert proc.returncode != 0, describe(proc)
+    assert "zenml" in (proc.stdout + proc.stderr).lower(), describe(proc)
+    assert "panic" not in proc.stderr, describe(proc)
+    # A zengo store is not a ZenML database either.
+    other = str(tmp_path / "other.db")
+    subprocess.run([servers.zengo_binary(), "migrate", "--store", f"sqlite:///{other}"], check=True,
+                   capture_output=True, env={k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "ZENGO_"))})
+    proc = run_import(["--from", f"sqlite:///{other}", "--store", f"sqlite:///{target}"])
+    assert proc.returncode != 0, describe(proc)
+    assert "zenml" in (proc.stdout + proc.stderr).lower() and "panic" not in proc.stderr, describe(proc)
+    # A file that does not exist is not created.
+    missing = tmp_path / "missing.db"
+    proc = run_import(["--from", f"sqlite:///{missing}", "--store", f"sqlite:///{target}"])
+    assert proc.returncode != 0 and not missing.exists(), describe(proc)
+
+
+def test_source_of_another_zenml_version(generated_source, tmp_path):
+    src = str(tmp_path / "older.db")
+    shutil.copy(generated_source, src)
+    with sqlite3.connect(src) as db:
+        db.execute("UPDATE alembic_version SET version_num = '0.97.1'")
+    target = str(tmp_path / "zengo.db")
+    proc = run_import(import_args(src, target))
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0, describe(proc)
+    assert "0.97.1" in text and "0.98.0" in text, describe(proc)
+
+
+def test_wrong_secrets_key(source, tmp_path):
+    target = str(tmp_path / "zengo.db")
+    args = ["--from", f"sqlite:///{source.db}", "--store", f"sqlite:///{target}"]
+    for key_args in (["--source-secrets-key", "not-the-key"], []):
+        proc = run_import(args + key_args, env={"ZENML_SECRETS_STORE_ENCRYPTION_KEY": ZENGO_SECRETS_KEY})
+        assert proc.returncode != 0, describe(proc)
+        assert "secret" in (proc.stdout + proc.stderr).lower() and "panic" not in proc.stderr, describe(proc)
+    # Then the right key finishes the import into the same target.
+    proc = run_import(args + ["--source-secrets-key", SOURCE_SECRETS_KEY],
+                      env={"ZENML_SECRETS_STORE_ENCRYPTION_KEY": ZENGO_SECRETS_KEY})
+    assert proc.returncode == 0, describe(proc)
+
+
+def test_non_empty_target_needs_merge(generated_source, source, tmp_path):
+    target = str(tmp_path / "zengo.db")
+    proc = run_import(import_args(generated_source, target))
+    assert proc.returncode == 0, describe(proc)
+    before = dump_store(target)
+    proc = run_import(["--from", f"sqlite:///{source.db}", "--store", f"sqlite:///{target}",
+                       "--source-secrets-key", SOURCE_SECRETS_KEY])
+    assert proc.returncode != 0, describe(proc)
+    assert "--merge" in proc.stdout + proc.stderr, describe(proc)
+    assert not compare_dumps(dump_store(target), before), "a refused import changed the target"
+
+
+def test_source_truncated_midway_then_resumed(generated_source, uninterrupted, tmp_path):
+    src = str(tmp_path / "zenml.db")
+    shutil.copy(generated_source, src)
+    target = str(tmp_path / "zengo.db")
+    proc = _start_import(import_args(src, target))
+    try:
+        seen = _wait_for_progress(proc, "pipeline_run")
+        with open(src, "r+b") as f:  # the disk under the source goes away
+            f.truncate(os.path.getsize(src) // 3)
+        rest = proc.stdout.read()
+        code = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = "".join(seen) + rest
+    assert code != 0, out[-4000:]
+    assert "panic" not in out and "goroutine" not in out, out[-4000:]
+    # With the source back, the same command finishes the job.
+    shutil.copy(generated_source, src)
+    again = run_import(import_args(src, target))
+    assert again.returncode == 0, describe(again)
+    problems = compare_dumps(dump_store(target), uninterrupted)
+    assert not problems, "the resumed import differs from an uninterrupted one:\n" + "\n".join(problems)
