@@ -61,7 +61,7 @@ fuzz:
 	$(GO) test ./internal/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 # --- Benchmarks (bench/README.md) ---
-.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts
+.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts bench-import
 
 # zengo against the reference ZenML 0.98.0 server on the same data and requests.
 # Tune with BENCH_PIPELINES, BENCH_TAGS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_DURATION, ...
@@ -82,6 +82,12 @@ bench-body: build
 # versions (default 100,000 × 10 = 1M) on SQLite.
 bench-artifacts: build
 	ZENGO_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/artifactscale
+
+# zengo import of a generated ZenML 0.98.0 source with BENCH_IMPORT_RUNS runs
+# (default 1000000; the source is kept in BENCH_IMPORT_DIR and reused): rows/s
+# and the importer's peak RSS, in bench/results/import-DATE.md.
+bench-import: build venv
+	ZENGO_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python bench/import_bench.py
 
 # Unit tests of the benchmark tools.
 bench-test:
