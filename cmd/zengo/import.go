@@ -73,6 +73,9 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 			}
 		}
 	}
+	if keepOn && *jwtKey == "" {
+		fmt.Fprintln(stderr, "zengo import: --keep-server-identity without --jwt-secret-key keeps the server id only: clients log in again")
+	}
 	prog, err := importer.NewProgress(kind, stderr)
 	if err != nil {
 		return err

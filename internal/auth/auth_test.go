@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestJWTRoundTripAndRefusals(t *testing.T) {
@@ -76,5 +77,23 @@ func TestPasswords(t *testing.T) {
 	h, _ := HashPassword(long)
 	if CheckPassword(h, long[:99]+"y") {
 		t.Error("long passwords differing at the end must not match")
+	}
+}
+
+// Hashes ZenML made (imported by `zengo import`): bcrypt for API keys and
+// device codes, bcrypt of at most 72 bytes for passwords.
+func TestZenMLHashes(t *testing.T) {
+	key := NewSecret()
+	h, err := bcrypt.GenerateFromPassword([]byte(key), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !SecretMatches(string(h), key) || SecretMatches(string(h), key+"x") {
+		t.Error("a bcrypt API key hash does not check as bcrypt")
+	}
+	long := strings.Repeat("p", 80)
+	h, _ = bcrypt.GenerateFromPassword([]byte(long[:72]), 4)
+	if !CheckPassword(string(h), long) || CheckPassword(string(h), strings.Repeat("q", 80)) {
+		t.Error("a long password hashed by ZenML does not check")
 	}
 }

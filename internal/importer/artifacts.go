@@ -29,14 +29,14 @@ func artifactTables() []*table {
 			verify: "artifact_versions",
 		},
 		{
-			// position: the order within the version (creation order).
-			source: "artifact_visualization",
-			key:    cols("id"),
-			selectList: "t.*, (SELECT COUNT(*) FROM artifact_visualization v2 WHERE v2.artifact_version_id = t.artifact_version_id" +
-				" AND (v2.created < t.created OR (v2.created = t.created AND v2.id < t.id))) AS position",
+			// position, the order within the version, is computed at the end
+			// from the creation order (the source has no index to count it
+			// by while reading): -1 marks it to do.
+			source:  "artifact_visualization",
+			key:     cols("id"),
 			targets: map[string][]string{"artifact_visualizations": cols("id", "artifact_version_id", "type", "uri", "position", "created", "updated")},
 			convert: func(_ *Importer, r row, _ any) ([]store.ImportRow, error) {
-				return one("artifact_visualizations", r.id("id"), r.id("artifact_version_id"), r.text("type"), r.text("uri"), r.integer("position"),
+				return one("artifact_visualizations", r.id("id"), r.id("artifact_version_id"), r.text("type"), r.text("uri"), int64(-1),
 					r.at("created"), r.at("updated")), nil
 			},
 			verify: "artifact_visualizations",

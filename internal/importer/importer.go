@@ -108,12 +108,9 @@ func Run(ctx context.Context, src *Source, target *store.DB, cfg Config) (*Resul
 			return nil, err
 		}
 		settings.ReplaceBootstrap = !cfg.Merge
-		if cfg.Merge && state.Initialised {
-			settings.ServerID, settings.JWTSecret = "", ""
-			if cfg.KeepServerIdentity {
-				settings.ServerID = settings.SourceID
-			}
-		}
+		// A merge keeps the target's settings (and its identity, unless
+		// asked to take the source's).
+		settings.KeepSettings = cfg.Merge
 		if err := target.ImportBegin(ctx, settings); err != nil {
 			return nil, fmt.Errorf("start the import: %w", err)
 		}
@@ -327,14 +324,19 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 	defer bar.Finish()
 	order := strings.Join(keyCols, ", ")
 	done := cp.Read
+	batch := im.cfg.Batch
+	if t.maxBatch > 0 {
+		batch = min(batch, t.maxBatch)
+	}
 	for {
 		q := "SELECT " + sel + " FROM " + from
 		var args []any
 		if last != nil {
-			q += " WHERE (" + order + ") > (" + strings.TrimSuffix(strings.Repeat("?, ", len(last)), ", ") + ")"
-			args = last
+			var where string
+			where, args = after(im.src.engine, keyCols, last)
+			q += " WHERE " + where
 		}
-		q += " ORDER BY " + order + " LIMIT " + fmt.Sprint(im.cfg.Batch)
+		q += " ORDER BY " + order + " LIMIT " + fmt.Sprint(batch)
 		rs, err := im.src.db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return sourceError(t.source, err)
@@ -343,7 +345,7 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 		if err != nil {
 			return sourceError(t.source, err)
 		}
-		finished := len(rows) < im.cfg.Batch
+		finished := len(rows) < batch
 		var batchData any
 		if t.prepare != nil && len(rows) > 0 {
 			if batchData, err = t.prepare(ctx, im, rows); err != nil {
@@ -386,6 +388,32 @@ func (im *Importer) copyTable(ctx context.Context, t *table, cp store.ImportChec
 			return nil
 		}
 	}
+}
+
+// after renders "the key is past last" so that the engine reads it as a
+// range of the key's index: a row-value comparison on SQLite; on MySQL
+// (whose optimizer does not always take row values as ranges) its
+// expansion, (a > ?) OR (a = ? AND b > ?) OR ...
+func after(engine string, keyCols []string, last []any) (string, []any) {
+	if len(keyCols) == 1 {
+		return keyCols[0] + " > ?", last
+	}
+	if engine != "mysql" {
+		return "(" + strings.Join(keyCols, ", ") + ") > (" + strings.TrimSuffix(strings.Repeat("?, ", len(last)), ", ") + ")", last
+	}
+	var terms []string
+	var args []any
+	for i := range keyCols {
+		var parts []string
+		for j := 0; j < i; j++ {
+			parts = append(parts, keyCols[j]+" = ?")
+			args = append(args, last[j])
+		}
+		parts = append(parts, keyCols[i]+" > ?")
+		args = append(args, last[i])
+		terms = append(terms, "("+strings.Join(parts, " AND ")+")")
+	}
+	return "(" + strings.Join(terms, " OR ") + ")", args
 }
 
 // skippedPrefix starts the reason of a row left out on purpose.

@@ -9,15 +9,14 @@ func linkTables() []*table {
 	stepArtifacts := cols("step_run_id", "artifact_version_id", "direction", "name", "position", "input_type")
 	return []*table{
 		{
-			// position: the artifact's place among the step's inputs of one
-			// name (ZenML's input and chunk order).
-			source: "step_run_input_artifact",
-			key:    cols("step_id", "name", "input_index", "artifact_id"),
-			selectList: "t.*, (SELECT COUNT(*) FROM step_run_input_artifact i2 WHERE i2.step_id = t.step_id AND i2.name = t.name" +
-				" AND (i2.input_index < t.input_index OR (i2.input_index = t.input_index AND i2.artifact_id < t.artifact_id))) AS position",
+			// position is ZenML's input index (the answers' `index`); zengo
+			// keeps no chunk index, so two chunks of one input collide and
+			// are reported.
+			source:  "step_run_input_artifact",
+			key:     cols("name", "input_index", "step_id", "artifact_id"),
 			targets: map[string][]string{"step_run_artifacts": stepArtifacts},
 			convert: func(_ *Importer, r row, _ any) ([]store.ImportRow, error) {
-				return one("step_run_artifacts", r.id("step_id"), r.id("artifact_id"), "input", r.text("name"), r.integer("position"), r.str("type")), nil
+				return one("step_run_artifacts", r.id("step_id"), r.id("artifact_id"), "input", r.text("name"), r.integer("input_index"), r.str("type")), nil
 			},
 			verify: "step_run_artifacts", verifyWhere: "direction = 'input'",
 		},
@@ -75,13 +74,13 @@ func linkTables() []*table {
 			verify: "run_metadata",
 		},
 		{
-			source: "hook_invocation_output_artifact",
-			key:    cols("hook_invocation_id", "name", "artifact_version_id"),
-			selectList: "t.*, (SELECT COUNT(*) FROM hook_invocation_output_artifact h2 WHERE h2.hook_invocation_id = t.hook_invocation_id" +
-				" AND (h2.name < t.name OR (h2.name = t.name AND h2.artifact_version_id < t.artifact_version_id))) AS position",
+			// ZenML keeps no order of a hook's outputs; zengo lists them by
+			// name.
+			source:  "hook_invocation_output_artifact",
+			key:     cols("name", "hook_invocation_id", "artifact_version_id"),
 			targets: map[string][]string{"hook_invocation_outputs": cols("hook_invocation_id", "artifact_version_id", "name", "position")},
 			convert: func(_ *Importer, r row, _ any) ([]store.ImportRow, error) {
-				return one("hook_invocation_outputs", r.id("hook_invocation_id"), r.id("artifact_version_id"), r.text("name"), r.integer("position")), nil
+				return one("hook_invocation_outputs", r.id("hook_invocation_id"), r.id("artifact_version_id"), r.text("name"), int64(0)), nil
 			},
 			verify: "hook_invocation_outputs",
 		},

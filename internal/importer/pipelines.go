@@ -53,8 +53,9 @@ func pipelineTables() []*table {
 			// ZenML keeps a snapshot's step configurations as rows of
 			// step_configuration; zengo as one JSON object by step name, in
 			// the steps' order.
-			source: "pipeline_snapshot",
-			key:    cols("id"),
+			source:   "pipeline_snapshot",
+			key:      cols("id"),
+			maxBatch: 200,
 			targets: map[string][]string{"pipeline_snapshots": cols("id", "name", "description", "project_id", "pipeline_id", "stack_id", "user_id",
 				"run_name_template", "pipeline_configuration", "step_configurations", "step_count", "client_environment", "client_version",
 				"server_version", "pipeline_version_hash", "pipeline_spec", "is_dynamic", "source_code", "code_path", "build_id", "schedule_id",

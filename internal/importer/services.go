@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
+	"zengo/internal/jsonobj"
+
 	"zengo/internal/store"
 )
 
@@ -21,10 +23,14 @@ func serviceTables() []*table {
 				"pipeline_name", "pipeline_step_name", "model_version_id", "pipeline_run_id", "created", "updated")},
 			convert: func(_ *Importer, r row, _ any) ([]store.ImportRow, error) {
 				config := r.blobJSONOr("config", "{}")
-				sum := sha256.Sum256([]byte(config))
+				text, err := jsonobj.PyDumps([]byte(config))
+				if err != nil {
+					return nil, wrapReject("config", err)
+				}
+				sum := sha256.Sum256([]byte(text))
 				return one("services", r.id("id"), r.id("project_id"), r.id("user_id"), r.text("name"), r.textOr("service_type", "{}"),
 					r.text("type"), r.text("flavor"), r.str("service_source"), r.str("admin_state"), r.str("state"), config,
-					hex.EncodeToString(sum[:]), r.blobJSON("labels"), r.blobJSON("status"), r.blobJSON("endpoint"), r.str("prediction_url"),
+					hex.EncodeToString(sum[:]), emptyAsNull(r.blobJSON("labels")), emptyAsNull(r.blobJSON("status")), emptyAsNull(r.blobJSON("endpoint")), r.str("prediction_url"),
 					r.str("health_check_url"), r.str("pipeline_name"), r.str("pipeline_step_name"), r.id("model_version_id"),
 					r.id("pipeline_run_id"), r.at("created"), r.at("updated")), nil
 			},
@@ -74,6 +80,17 @@ func serviceTables() []*table {
 func zero(v any) any {
 	if v == nil {
 		return int64(0)
+	}
+	return v
+}
+
+// emptyAsNull stores an empty object as NULL, as zengo keeps a service's
+// optional objects.
+func emptyAsNull(v any) any {
+	if s, ok := v.(string); ok {
+		if o, err := jsonobj.Parse([]byte(s)); err == nil && len(o.Keys()) == 0 {
+			return nil
+		}
 	}
 	return v
 }

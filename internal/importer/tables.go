@@ -23,6 +23,9 @@ type table struct {
 	// convert turns one source row into zengo rows; an error rejects the
 	// row with that reason.
 	convert func(im *Importer, r row, batch any) ([]store.ImportRow, error)
+	// maxBatch caps the batch for tables whose rows are large (a
+	// snapshot carries all its steps' configurations); 0: no cap.
+	maxBatch int
 	// verify names the zengo table (and condition) whose rows the source's
 	// rows become, one for one, for the final count check; empty skips it.
 	verify, verifyWhere string

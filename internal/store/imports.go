@@ -144,8 +144,12 @@ type ImportSettings struct {
 	OnboardingState                      string
 	LastUserActivity, Created, Updated   int64
 	NewServerID, NewJWTSecret            string // used when the store has none
-	ReplaceBootstrap                     bool
-	SourceID                             string
+	// ReplaceBootstrap removes the rows a first start made.
+	ReplaceBootstrap bool
+	// KeepSettings leaves an initialised target's settings as they are
+	// (a merge), but for the server id and JWT key when they are set.
+	KeepSettings bool
+	SourceID     string
 }
 
 // ImportBegin starts an import in one transaction: it removes the
@@ -162,6 +166,26 @@ func (db *DB) ImportBegin(ctx context.Context, s ImportSettings) error {
 			}
 		}
 		var serverID, secret string
+		if s.KeepSettings {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				if s.ServerID != "" {
+					if _, err := tx.exec(ctx, `UPDATE server_settings SET server_id = ? WHERE id = 1`, s.ServerID); err != nil {
+						return err
+					}
+				}
+				if s.JWTSecret != "" {
+					if _, err := tx.exec(ctx, `UPDATE server_settings SET jwt_secret = ? WHERE id = 1`, s.JWTSecret); err != nil {
+						return err
+					}
+				}
+				_, err := tx.exec(ctx, `INSERT INTO import_progress (source_table, last_key, rows_read, done) VALUES ('#source', ?, 0, FALSE)`, s.SourceID)
+				return err
+			}
+		}
 		err := tx.queryRow(ctx, `SELECT server_id, jwt_secret FROM server_settings WHERE id = 1`).Scan(&serverID, &secret)
 		if errors.Is(err, sql.ErrNoRows) {
 			serverID, secret = s.NewServerID, s.NewJWTSecret
@@ -301,6 +325,7 @@ func (db *DB) ImportFinish(ctx context.Context) error {
 			`UPDATE artifacts SET latest_activity = COALESCE((SELECT MAX(av.created) FROM artifact_versions av WHERE av.artifact_id = artifacts.id), created)`,
 			`UPDATE models SET latest_version_id = (SELECT mv.id FROM model_versions mv WHERE mv.model_id = models.id ORDER BY mv.number DESC, mv.id DESC LIMIT 1)`,
 			`UPDATE models SET latest_activity = COALESCE((SELECT MAX(mv.created) FROM model_versions mv WHERE mv.model_id = models.id), created)`,
+			visualizationPositions(tx.db.dialect),
 			`DELETE FROM import_progress`,
 		} {
 			if _, err := tx.exec(ctx, q); err != nil {
@@ -309,6 +334,20 @@ func (db *DB) ImportFinish(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// visualizationPositions numbers imported visualizations (position -1)
+// within their version in creation order. MySQL cannot read the table an
+// UPDATE writes in a subquery, but can join it to a derived table.
+func visualizationPositions(d *dialect) string {
+	if d.name == "mysql" {
+		return `UPDATE artifact_visualizations v JOIN (SELECT id, ROW_NUMBER() OVER (PARTITION BY artifact_version_id ORDER BY created, id) - 1 AS pos
+			FROM artifact_visualizations) r ON r.id = v.id SET v.position = r.pos WHERE v.position < 0`
+	}
+	return `UPDATE artifact_visualizations SET position = (SELECT COUNT(*) FROM artifact_visualizations v2
+		WHERE v2.artifact_version_id = artifact_visualizations.artifact_version_id
+		AND (v2.created < artifact_visualizations.created OR (v2.created = artifact_visualizations.created AND v2.id < artifact_visualizations.id)))
+		WHERE position < 0`
 }
 
 // ImportCount counts a target table's rows (the verification pass).
