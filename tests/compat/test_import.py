@@ -318,6 +318,7 @@ IGNORED = {
     },
     "/api/v1/info": {
         "body.last_user_activity": "the reference stamps it on every authenticated request",
+        "body.database_type": "the target's engine (the reference runs on SQLite; zengo on each engine)",
     },
 }
 
