@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -89,9 +90,21 @@ func engineScript(t *testing.T, c *client) string {
 	} {
 		step("GET", "/api/v1/pipelines?hydrate=true&"+q, nil)
 	}
+	// Name search through the trigram index (SQLite FTS5, PostgreSQL
+	// pg_trgm) and the scan (MySQL, short terms) answer alike.
+	for _, n := range []string{"Train-Pipeline_one", "training%pipe", "ÄRGER-über-alles", `say "hi" pipeline`} {
+		step("POST", "/api/v1/pipelines", map[string]any{"name": n, "project": project})
+	}
+	for _, v := range []string{"contains:pipeline", "contains:PIPE", "contains:ne_o", "contains:n_pipe", "contains:ing%pip", "contains:äRGER",
+		"contains:über", "contains:ÜBER", `contains:"hi"`, "contains:pi", "startswith:train", "endswith:LINE", "contains:%pipe%"} {
+		step("GET", "/api/v1/pipelines?sort_by=name&name="+url.QueryEscape(v), nil)
+	}
 	step("PUT", "/api/v1/pipelines/"+ids[0], map[string]any{"add_tags": []string{"new"}, "remove_tags": []string{"t0"}})
+	step("GET", "/api/v1/runs?sort_by=desc:updated", nil)
+	step("GET", "/api/v1/runs?sort_by=desc:updated&pipeline_id="+ids[2], nil)
 	step("DELETE", "/api/v1/pipelines/"+ids[2], nil)
 	step("GET", "/api/v1/runs", nil)
+	step("GET", "/api/v1/runs?pipeline_id="+ids[2], nil)
 	step("GET", "/api/v1/tags?sort_by=name&hydrate=true", nil)
 	step("GET", "/api/v1/users?name=contains:DEF", nil)
 	return out.String()

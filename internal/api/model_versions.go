@@ -114,11 +114,14 @@ type modelVersionResources struct {
 }
 
 // modelVersionView renders a version; its resources come with every
-// answer. zengo keeps no services, so their page is always empty.
+// answer, among them the first page of its services (hydrated with it).
 func modelVersionView(v *zen.ModelVersion, hydrate bool) envelope {
 	e := modelVersionBare(v)
-	e.Resources = modelVersionResources{User: embeddedUser(v.User), Tags: tagViews(v.Tags),
-		Services: page{Index: 1, MaxSize: 5, TotalPages: 1, Items: []any{}}}
+	services := page{Index: 1, MaxSize: 5, TotalPages: max(1, (v.ServicesTotal+4)/5), Total: v.ServicesTotal, Items: make([]any, 0, len(v.Services))}
+	for _, sv := range v.Services {
+		services.Items = append(services.Items, serviceView(sv, hydrate))
+	}
+	e.Resources = modelVersionResources{User: embeddedUser(v.User), Tags: tagViews(v.Tags), Services: services}
 	if hydrate {
 		meta := v.RunMetadata
 		if meta == nil {

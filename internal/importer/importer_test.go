@@ -290,11 +290,11 @@ func TestImportResumesToTheSameResult(t *testing.T) {
 	db, _ := sql.Open("sqlite", "file:"+whole+"?mode=ro")
 	defer db.Close()
 	var latest string
-	var runCount, pipelines int
-	db.QueryRow(`SELECT latest_run_id, run_count FROM pipelines`).Scan(&latest, &runCount)
-	db.QueryRow(`SELECT pipeline_count FROM projects`).Scan(&pipelines)
-	if latest != hexN("5a", 5) || runCount != 5 || pipelines != 1 {
-		t.Errorf("derived columns: latest %s, run_count %d, pipeline_count %d", latest, runCount, pipelines)
+	var runCount, runTotal, pipelines, projectRuns int
+	db.QueryRow(`SELECT latest_run_id, run_count, run_total FROM pipelines`).Scan(&latest, &runCount, &runTotal)
+	db.QueryRow(`SELECT pipeline_count, run_count FROM projects`).Scan(&pipelines, &projectRuns)
+	if latest != hexN("5a", 5) || runCount != 5 || runTotal != 5 || pipelines != 1 || projectRuns != 5 {
+		t.Errorf("derived columns: latest %s, run_count %d, run_total %d, pipeline_count %d, project runs %d", latest, runCount, runTotal, pipelines, projectRuns)
 	}
 	// A finished import leaves a non-empty store: a second one is refused.
 	if _, err := Run(ctx, src, openTarget(t, whole), Config{}); err == nil || !strings.Contains(err.Error(), "not empty") {

@@ -40,6 +40,15 @@ var linkedTypes = map[string]string{
 	"run_wait_conditions": "wait_condition",
 }
 
+// countedRows are the maintained counts of child rows a parent row keeps
+// (child.column names the parent): deleteCascading lowers them by the
+// rows it takes, whichever delete reaches them, in its transaction.
+// Creation raises them where the rows are made.
+var countedRows = []struct{ child, column, parent, counter string }{
+	{"pipeline_runs", "project_id", "projects", "run_count"},
+	{"pipeline_runs", "pipeline_id", "pipelines", "run_total"},
+}
+
 // linkTables are the polymorphic tables (resource_id, resource_type).
 var linkTables = []string{"tag_resources", "curated_visualizations", "run_metadata"}
 
@@ -101,8 +110,8 @@ func (tx *Tx) ownsResources(ctx context.Context, userID uuid.UUID) (bool, error)
 // deleteCascading deletes the rows of table matching where (a condition on
 // its columns, unqualified) with everything the schema cascades from them,
 // after removing the polymorphic rows that point at any of them. It runs
-// one statement per link table plus the delete, whatever the number of
-// rows, and returns how many rows of table it deleted.
+// one statement per link table and per maintained count (countedRows)
+// plus the delete, whatever the number of rows, and returns how many rows of table it deleted.
 func (tx *Tx) deleteCascading(ctx context.Context, table, where string, args ...any) (int64, error) {
 	// The tables the delete reaches.
 	reached := []string{table}
@@ -151,6 +160,19 @@ func (tx *Tx) deleteCascading(ctx context.Context, table, where string, args ...
 		}
 		if !progressed {
 			panic("store: the cascade graph has a cycle")
+		}
+	}
+	// Counts kept on parents that stay, lowered by the rows that go (one
+	// statement per count, whatever the number of rows).
+	for _, c := range countedRows {
+		g, reachedChild := goes[c.child]
+		if !reachedChild || slices.Contains(reached, c.parent) {
+			continue
+		}
+		q := "UPDATE " + c.parent + " SET " + c.counter + " = " + c.counter + " - (SELECT COUNT(*) FROM " + c.child + " cc WHERE cc." + c.column +
+			" = " + c.parent + ".id AND cc.id IN (" + g.sql + ")) WHERE id IN (SELECT " + c.column + " FROM " + c.child + " WHERE id IN (" + g.sql + "))"
+		if _, err := tx.exec(ctx, q, append(append([]any{}, g.args...), g.args...)...); err != nil {
+			return 0, err
 		}
 	}
 	var conds []string

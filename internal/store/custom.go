@@ -104,7 +104,39 @@ func (d *dialect) runMetadataFilter(idExpr, resourceType string, c filter.Condit
 	if err != nil {
 		return clause{"1 = 0", nil}
 	}
-	m := d.render(column{expr: "frm.value", typ: filter.String}, valueCond)
+	m := d.renderJSONText("frm.value", valueCond)
 	return clause{"EXISTS (SELECT 1 FROM run_metadata frm WHERE frm.resource_id = " + idExpr + " AND frm.resource_type = '" + resourceType +
 		"' AND frm.mkey = ? AND " + m.sql + ")", append([]any{key}, m.args...)}
+}
+
+// renderJSONText matches a column holding JSON text as the reference does:
+// equality, prefixes, suffixes and lists also accept the value written as a
+// JSON string (`x` matches the stored text "x"), so string values match as
+// well as numbers and booleans. Substring and numeric tests are unchanged.
+func (d *dialect) renderJSONText(e string, c filter.Condition) clause {
+	quoted := c
+	switch c.Op {
+	case filter.Equals, filter.NotEquals:
+		quoted.Value = `"` + c.Value.(string) + `"`
+	case filter.StartsWith:
+		quoted.Value = `"` + c.Value.(string)
+	case filter.EndsWith:
+		quoted.Value = c.Value.(string) + `"`
+	case filter.OneOf, filter.NotOneOf:
+		vals := c.Value.([]string)
+		both := make([]string, 0, 2*len(vals))
+		for _, v := range vals {
+			both = append(both, v, `"`+v+`"`)
+		}
+		quoted.Value = both
+		return d.renderText(e, quoted)
+	default:
+		return d.renderText(e, c)
+	}
+	plain, json := d.renderText(e, c), d.renderText(e, quoted)
+	join := " OR "
+	if c.Op == filter.NotEquals {
+		join = " AND "
+	}
+	return clause{"(" + plain.sql + join + json.sql + ")", append(plain.args, json.args...)}
 }

@@ -317,7 +317,9 @@ func (db *DB) ImportFinish(ctx context.Context) error {
 		for _, q := range []string{
 			`UPDATE projects SET pipeline_count = (SELECT COUNT(*) FROM pipelines p WHERE p.project_id = projects.id),
 				artifact_count = (SELECT COUNT(*) FROM artifacts a WHERE a.project_id = projects.id),
-				artifact_version_count = (SELECT COUNT(*) FROM artifact_versions av WHERE av.project_id = projects.id)`,
+				artifact_version_count = (SELECT COUNT(*) FROM artifact_versions av WHERE av.project_id = projects.id),
+				run_count = (SELECT COUNT(*) FROM pipeline_runs r WHERE r.project_id = projects.id)`,
+			`UPDATE pipelines SET run_total = (SELECT COUNT(*) FROM pipeline_runs r WHERE r.pipeline_id = pipelines.id)`,
 			`UPDATE pipelines SET latest_run_id = (SELECT r.id FROM pipeline_runs r WHERE r.pipeline_id = pipelines.id ORDER BY r.created DESC, r.id DESC LIMIT 1)`,
 			`UPDATE pipelines SET latest_run_created = (SELECT r.created FROM pipeline_runs r WHERE r.id = pipelines.latest_run_id)`,
 			`UPDATE pipelines SET latest_activity = COALESCE(latest_run_created, created)`,

@@ -37,6 +37,50 @@ var modelVersionRelations = []relation[*zen.ModelVersion]{
 	withUsers(ref[*zen.ModelVersion, *zen.User]{func(v *zen.ModelVersion) *uuid.UUID { return v.UserID }, func(v *zen.ModelVersion, u *zen.User) { v.User = u }}),
 	withTags(modelVersionLinks, func(v *zen.ModelVersion, t []*zen.Tag) { v.Tags = t }),
 	withRunMetadata(modelVersionLinks, func(v *zen.ModelVersion, m map[string]json.RawMessage) { v.RunMetadata = m }),
+	modelVersionServices,
+}
+
+// modelVersionServicesShown is the size of the reference's page of a
+// version's services.
+const modelVersionServicesShown = 5
+
+// modelVersionServices gives each version its first services, in creation
+// order, with their own relations, and how many it has: one query for all
+// the versions (a window per version), then the services' relations.
+func modelVersionServices(ctx context.Context, tx *Tx, items []*zen.ModelVersion) error {
+	byID := make(map[uuid.UUID]*zen.ModelVersion, len(items))
+	ids := make([]uuid.UUID, 0, len(items))
+	for _, v := range items {
+		if byID[v.ID] == nil {
+			ids = append(ids, v.ID)
+		}
+		byID[v.ID] = v
+	}
+	rows, err := tx.query(ctx, `SELECT `+serviceSelect+`, sv.total FROM (SELECT s.*,
+		ROW_NUMBER() OVER (PARTITION BY s.model_version_id ORDER BY s.created, s.id) AS position,
+		COUNT(*) OVER (PARTITION BY s.model_version_id) AS total
+		FROM services s WHERE s.model_version_id IN (`+placeholders(len(ids))+`)) sv
+		WHERE sv.position <= `+strconv.Itoa(modelVersionServicesShown)+` ORDER BY sv.model_version_id, sv.position`, idArgs(ids)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var services []*Service
+	for rows.Next() {
+		var total int
+		sv, err := scanService(trailing{rows, []any{&total}})
+		if err != nil {
+			return err
+		}
+		v := byID[*sv.ModelVersionID]
+		v.Services, v.ServicesTotal = append(v.Services, sv), total
+		services = append(services, sv)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	return loadRelations(ctx, tx, services, serviceRelations)
 }
 
 func modelVersionNotFound(id uuid.UUID) error {

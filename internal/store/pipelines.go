@@ -144,7 +144,7 @@ func (db *DB) DeletePipeline(ctx context.Context, id uuid.UUID) error {
 
 var pipelineFilterColumns = func() map[string]column {
 	cols := baseColumns("p")
-	cols["name"] = column{expr: "p.name", typ: filter.String}
+	cols["name"] = column{expr: "p.name", typ: filter.String, trigram: &textIndex{table: "pipelines_name_trgm", rowid: "p.rowid"}}
 	return cols
 }()
 

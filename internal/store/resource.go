@@ -176,3 +176,12 @@ func (tx *Tx) checkReference(ctx context.Context, table, refKind string, id uuid
 func (tx *Tx) updateByID(ctx context.Context, table string, id uuid.UUID, set conditions) (sql.Result, error) {
 	return tx.exec(ctx, "UPDATE "+table+" SET "+joinComma(set.parts)+" WHERE id = ?", append(set.args, hexID(id))...)
 }
+
+// trailing scans a row whose last columns are extra ones, after what the
+// scanner it is given to reads.
+type trailing struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (t trailing) Scan(dest ...any) error { return t.row.Scan(append(dest, t.extra...)...) }

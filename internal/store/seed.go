@@ -70,7 +70,16 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	const batch = 500
+	if db.dialect.name == "sqlite" {
+		// A large page cache on the one writer connection for the bulk
+		// writes: the random-id indexes otherwise spill and are re-read.
+		if _, err := db.writer.ExecContext(ctx, "PRAGMA cache_size = -1048576"); err != nil {
+			return nil, err
+		}
+		defer db.writer.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+	}
+	// About 50,000 rows per transaction.
+	batch := max(1, min(500, 50000/max(1, spec.RunsPerPipeline)))
 	projectID, stackID := hexID(project.ID), stacks[0]
 	for start := 0; start < spec.Pipelines; start += batch {
 		end := min(start+batch, spec.Pipelines)
@@ -92,22 +101,23 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 						!zen.IsFinished(status), r+1, rc, rc, "{}")
 					latestID, latestCreated, latestActivity = rid, rc, rc
 				}
-				pipes.add(11, pid, fmt.Sprintf("%s-%07d", spec.NamePrefix, i), projectID, user, fmt.Sprintf("benchmark pipeline %d", i),
-					spec.RunsPerPipeline, latestID, latestCreated, latestActivity, created, created)
+				pipes.add(12, pid, fmt.Sprintf("%s-%07d", spec.NamePrefix, i), projectID, user, fmt.Sprintf("benchmark pipeline %d", i),
+					spec.RunsPerPipeline, spec.RunsPerPipeline, latestID, latestCreated, latestActivity, created, created)
 				snaps.add(9, sid, projectID, pid, stackID, user, "{{pipeline}}-{date}", `{"name":"bench"}`, created, created)
 				for k := 0; k < spec.TagsPerPipeline; k++ {
 					links.add(6, hexID(uuid.New()), tags[(i+k)%len(tags)], pid, "pipeline", created, created)
 				}
 			}
 			if err := tx.insertAll(ctx,
-				insertion{"pipelines (id, name, project_id, user_id, description, run_count, latest_run_id, latest_run_created, latest_activity, created, updated)", pipes},
+				insertion{"pipelines (id, name, project_id, user_id, description, run_count, run_total, latest_run_id, latest_run_created, latest_activity, created, updated)", pipes},
 				insertion{"pipeline_snapshots (id, project_id, pipeline_id, stack_id, user_id, run_name_template, pipeline_configuration, created, updated)", snaps},
 				insertion{"pipeline_runs (id, name, project_id, pipeline_id, snapshot_id, user_id, status, in_progress, run_index, created, updated, orchestrator_environment)", runs},
 				insertion{"tag_resources (id, tag_id, resource_id, resource_type, created, updated)", links},
 			); err != nil {
 				return err
 			}
-			_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + ? WHERE id = ?`, end-start, projectID)
+			_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + ?, run_count = run_count + ? WHERE id = ?`,
+				end-start, (end-start)*spec.RunsPerPipeline, projectID)
 			return err
 		})
 		if err != nil {
@@ -209,4 +219,57 @@ func (db *DB) SeedArtifacts(ctx context.Context, spec ArtifactSeedSpec) (*zen.Pr
 		}
 	}
 	return project, nil
+}
+
+// SeedDAGRun writes one run of Steps steps in a chain, as a DAG to draw: a
+// pipeline (dag-pipeline) with a snapshot and the run, each step reading
+// the previous step's output and writing one artifact version (of one
+// artifact, dag-output), with the maintained counters set. It returns the
+// run's id.
+func (db *DB) SeedDAGRun(ctx context.Context, steps int) (uuid.UUID, error) {
+	project, err := db.GetProject(ctx, "default")
+	if err != nil {
+		return uuid.Nil, err
+	}
+	runID := uuid.New()
+	err = db.write(ctx, func(tx *Tx) error {
+		projectID, now := hexID(project.ID), tx.now.Micros()
+		pid, sid, rid, aid := hexID(uuid.New()), hexID(uuid.New()), hexID(runID), hexID(uuid.New())
+		var pipes, snaps, runs, arts, versions, stepRows, io rowsBuilder
+		end := now + int64(steps)*2 + 1
+		pipes.add(12, pid, "dag-pipeline", projectID, nil, "a run of many steps", 1, 1, rid, now, now, now, now)
+		snaps.add(9, sid, projectID, pid, nil, nil, "dag-{date}", `{"name":"dag-pipeline"}`, now, now)
+		runs.add(14, rid, "dag-pipeline-run", projectID, pid, sid, nil, "completed", false, 1, now, end, now, end, "{}")
+		var latest string
+		prev := ""
+		for i := 0; i < steps; i++ {
+			stepID, vid := hexID(uuid.New()), hexID(uuid.New())
+			st := now + int64(i)*2
+			stepRows.add(10, stepID, fmt.Sprintf("step_%03d", i), projectID, nil, rid, "completed", st, st+1, st, st+1)
+			versions.add(14, vid, aid, fmt.Sprint(i+1), i+1, projectID, "DataArtifact", fmt.Sprintf("/tmp/bench/dag/%d", i),
+				`{"module":"zenml.materializers.built_in_materializer","attribute":"BuiltInMaterializer","type":"internal"}`,
+				`{"module":"builtins","attribute":"int","type":"builtin"}`, "step_output", "{}", st+1, st+1, nil)
+			io.add(6, stepID, vid, "output", "output", 0, nil)
+			if prev != "" {
+				io.add(6, stepID, prev, "input", "input", 0, "step_output")
+			}
+			prev, latest = vid, vid
+		}
+		arts.add(8, aid, "dag-output", projectID, false, latest, end, now, now)
+		if err := tx.insertAll(ctx,
+			insertion{"pipelines (id, name, project_id, user_id, description, run_count, run_total, latest_run_id, latest_run_created, latest_activity, created, updated)", pipes},
+			insertion{"pipeline_snapshots (id, project_id, pipeline_id, stack_id, user_id, run_name_template, pipeline_configuration, created, updated)", snaps},
+			insertion{"pipeline_runs (id, name, project_id, pipeline_id, snapshot_id, user_id, status, in_progress, run_index, start_time, end_time, created, updated, orchestrator_environment)", runs},
+			insertion{"artifacts (id, name, project_id, has_custom_name, latest_version_id, latest_activity, created, updated)", arts},
+			insertion{"artifact_versions (id, artifact_id, version, version_number, project_id, type, uri, materializer, data_type, save_type, request, created, updated, user_id)", versions},
+			insertion{"step_runs (id, name, project_id, user_id, pipeline_run_id, status, start_time, end_time, created, updated)", stepRows},
+			insertion{"step_run_artifacts (step_run_id, artifact_version_id, direction, name, position, input_type)", io},
+		); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `UPDATE projects SET pipeline_count = pipeline_count + 1, run_count = run_count + 1,
+			artifact_count = artifact_count + 1, artifact_version_count = artifact_version_count + ? WHERE id = ?`, steps, projectID)
+		return err
+	})
+	return runID, err
 }

@@ -15,24 +15,8 @@ import (
 	"zengo/internal/zen"
 )
 
-// Service is a long-running process a pipeline started (a model server,
-// ...), as the client records it.
-type Service struct {
-	ID, ProjectID                         uuid.UUID
-	UserID, ModelVersionID, PipelineRunID *uuid.UUID
-	Name                                  string
-	ServiceType                           json.RawMessage // {type, flavor, name, description, logo_url}
-	Type, Flavor                          string
-	ServiceSource, AdminState, State      *string
-	PredictionURL, HealthCheckURL         *string
-	PipelineName, PipelineStepName        *string
-	Config                                json.RawMessage
-	Labels, Status, Endpoint              json.RawMessage // nil when none
-	Created, Updated                      zen.Time
-	User                                  *zen.User
-	PipelineRun                           *zen.Run          // bare, as services show it
-	ModelVersion                          *zen.ModelVersion // bare
-}
+// Service is zen.Service: the store's callers name it here.
+type Service = zen.Service
 
 const serviceSelect = `sv.id, sv.project_id, sv.user_id, sv.model_version_id, sv.pipeline_run_id, sv.name, sv.service_type, sv.type, sv.flavor,
 	sv.service_source, sv.admin_state, sv.state, sv.prediction_url, sv.health_check_url, sv.pipeline_name, sv.pipeline_step_name,

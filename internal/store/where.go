@@ -2,6 +2,7 @@ package store
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"zengo/internal/filter"
 	"zengo/internal/zen"
@@ -43,6 +44,42 @@ type column struct {
 	expr     string
 	typ      filter.Type
 	nullable bool
+	// trigram, when set, names the trigram index of a text column, which
+	// pattern filters use to find candidate rows (see textIndex).
+	trigram *textIndex
+}
+
+// textIndex is a trigram index of one text column, declared on the
+// column of the resource that has one. On SQLite it is an FTS5 table with
+// the trigram tokenizer over the table's rowid (kept by triggers): a
+// contains/startswith/endswith condition becomes the exact LIKE AND-ed
+// with "rowid IN (FTS5 match of the pattern's literal runs)". The FTS5
+// match folds case more widely than LIKE does (all of Unicode against
+// ASCII), so it finds a superset of the rows and the LIKE decides: the
+// answers are those of the LIKE alone. Patterns without a literal run of
+// three characters between wildcards ('%', '_') keep the plain LIKE. On
+// PostgreSQL the index is pg_trgm's over the same folded expression the
+// LIKE uses, so the planner finds it without a change to the SQL; MySQL
+// has none and scans.
+type textIndex struct {
+	table string // the FTS5 table (SQLite)
+	rowid string // the rowid of the filtered table's row, e.g. "p.rowid"
+}
+
+// trigramMatch is the FTS5 query that a LIKE pattern's candidate rows
+// match: every literal run of three or more characters, as a phrase.
+// It is empty when there is no such run (or the text is not valid UTF-8).
+func trigramMatch(pattern string) string {
+	if !utf8.ValidString(pattern) || strings.ContainsRune(pattern, 0) {
+		return ""
+	}
+	var phrases []string
+	for _, run := range strings.FieldsFunc(pattern, func(r rune) bool { return r == '%' || r == '_' }) {
+		if utf8.RuneCountInString(run) >= 3 {
+			phrases = append(phrases, `"`+strings.ReplaceAll(run, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(phrases, " AND ")
 }
 
 // render turns one parsed filter condition on col into SQL, following the
@@ -57,7 +94,14 @@ func (d *dialect) render(col column, c filter.Condition) clause {
 	}
 	switch col.typ {
 	case filter.String, filter.UUID:
-		return d.renderText(e, c)
+		cl := d.renderText(e, c)
+		if col.trigram != nil && d.name == "sqlite" && (c.Op == filter.Contains || c.Op == filter.StartsWith || c.Op == filter.EndsWith) {
+			if m := trigramMatch(c.Value.(string)); m != "" {
+				ix := col.trigram
+				return clause{"(" + cl.sql + " AND " + ix.rowid + " IN (SELECT rowid FROM " + ix.table + " WHERE " + ix.table + " MATCH ?))", append(cl.args, m)}
+			}
+		}
+		return cl
 	case filter.Datetime:
 		if c.Op == filter.In {
 			r := c.Value.([2]zen.Time)

@@ -46,7 +46,30 @@ type ModelVersion struct {
 	User        *User
 	Tags        []*Tag
 	RunMetadata map[string]json.RawMessage
+	// The first services of the version (as many as the reference's page
+	// of them holds) and how many it has.
+	Services      []*Service
+	ServicesTotal int
 }
 
 // ServiceStates are the states a service (and its admin state) can be in.
 var ServiceStates = []string{"inactive", "active", "pending_startup", "pending_shutdown", "error", "scaled_to_zero"}
+
+// Service is a long-running process a pipeline started (a model server,
+// ...), as the client records it.
+type Service struct {
+	ID, ProjectID                         uuid.UUID
+	UserID, ModelVersionID, PipelineRunID *uuid.UUID
+	Name                                  string
+	ServiceType                           json.RawMessage // {type, flavor, name, description, logo_url}
+	Type, Flavor                          string
+	ServiceSource, AdminState, State      *string
+	PredictionURL, HealthCheckURL         *string
+	PipelineName, PipelineStepName        *string
+	Config                                json.RawMessage
+	Labels, Status, Endpoint              json.RawMessage // nil when none
+	Created, Updated                      Time
+	User                                  *User
+	PipelineRun                           *Run          // bare, as services show it
+	ModelVersion                          *ModelVersion // bare
+}

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -59,6 +60,20 @@ type Case struct {
 	Latency    []EndpointResult `json:"latency_c1"`
 	PeakRSSMiB float64          `json:"peak_rss_mib"` // under load
 	StartMs    float64          `json:"start_ms"`     // zengo serve start until healthy
+	// Runs is the number of runs seeded (plus the DAG run), RunLists the
+	// dashboard's run-scale requests at each worker count.
+	Runs             int64       `json:"runs"`
+	MiBPerMillionRun float64     `json:"db_mib_per_million_runs,omitempty"`
+	RunLists         []RunResult `json:"run_lists,omitempty"`
+}
+
+// RunResult is one of the dashboard's requests at one worker count.
+type RunResult struct {
+	Name        string        `json:"name"`
+	Path        string        `json:"path"`
+	Concurrency int           `json:"concurrency"`
+	Total       int           `json:"total_in_answer"`
+	Stats       loadgen.Stats `json:"stats"`
 }
 
 // Report is the whole run.
@@ -85,6 +100,10 @@ type config struct {
 	zengoBin, workdir, out, pg string
 	keep, reuse                bool
 	only                       []string
+	totalRuns                  int64
+	dagSteps                   int
+	runEndpoints               []string
+	runWorkers                 []int
 }
 
 func run() error {
@@ -108,7 +127,28 @@ func run() error {
 	out := flagenv.String(fs, "out", "BENCH_OUT", "bench/results", "directory of the reports")
 	name := flagenv.String(fs, "name", "SCALE_NAME", "", "report file name without extension (default scale-DATE)")
 	pg := flagenv.String(fs, "postgres", "ZENGO_BENCH_POSTGRES_URL", "", "PostgreSQL URL of a database whose user may create databases")
+	totalRuns := flagenv.String(fs, "total-runs", "SCALE_RUNS", "", "runs in all (e.g. 10M), spread evenly over the pipelines; default: -runs per pipeline")
+	dagSteps := flagenv.Int(fs, "dag-steps", "SCALE_DAG_STEPS", 500, "steps of the one run whose DAG is measured (0: none)")
+	runEndpoints := flagenv.String(fs, "run-endpoints", "SCALE_RUN_ENDPOINTS", "", "subset of runs_list,pipeline_runs,pipelines_latest,dag,artifact_versions (default all; none: skip)")
+	runWorkers := flagenv.String(fs, "run-workers", "SCALE_RUN_WORKERS", "1,8", "worker counts of the run-scale requests")
 	fs.Parse(os.Args[1:])
+	if *totalRuns != "" {
+		n, err := flagenv.Ints(*totalRuns)
+		if err != nil || len(n) != 1 {
+			return fmt.Errorf("SCALE_RUNS: %q", *totalRuns)
+		}
+		c.totalRuns = int64(n[0])
+	}
+	c.dagSteps = *dagSteps
+	c.runEndpoints = flagenv.List(*runEndpoints)
+	if len(c.runEndpoints) == 0 {
+		c.runEndpoints = []string{"runs_list", "pipeline_runs", "pipelines_latest", "dag", "artifact_versions"}
+	}
+	if ws, err := flagenv.Ints(*runWorkers); err == nil {
+		c.runWorkers = ws
+	} else {
+		return err
+	}
 
 	var err error
 	if c.sizes, err = flagenv.Ints(*sizes); err != nil {
@@ -165,7 +205,7 @@ func run() error {
 			"zengo_version": proc.Output("", c.zengoBin, "version"),
 		},
 		Config: map[string]any{
-			"tags_per_pipeline": c.tags, "runs_per_pipeline": c.runs, "users": c.users, "concurrency": c.conc,
+			"tags_per_pipeline": c.tags, "runs_per_pipeline": c.runs, "total_runs": c.totalRuns, "dag_steps": c.dagSteps, "users": c.users, "concurrency": c.conc,
 			"duration_s": c.dur.Seconds(), "warmup_s": c.warm.Seconds(), "latency_duration_s": c.latDur.Seconds(), "deep_page": c.deepPage,
 		},
 	}
@@ -207,7 +247,11 @@ func run() error {
 
 func runCase(ctx context.Context, c config, engine string, size int) (*Case, error) {
 	cs := &Case{Engine: engine, Pipelines: size}
-	dir := filepath.Join(c.workdir, fmt.Sprintf("%s-%d", engine, size))
+	runsPer := c.runs
+	if c.totalRuns > 0 {
+		runsPer = int(max(1, c.totalRuns/int64(size)))
+	}
+	dir := filepath.Join(c.workdir, fmt.Sprintf("%s-%d-r%d", engine, size, runsPer))
 	marker := filepath.Join(dir, "seeded.json")
 	var storeURL string
 	var dbName string
@@ -215,7 +259,7 @@ func runCase(ctx context.Context, c config, engine string, size int) (*Case, err
 	case "sqlite":
 		storeURL = "sqlite:///" + filepath.Join(dir, "zengo.db")
 	case "postgres":
-		dbName = fmt.Sprintf("zengo_bench_%d", size)
+		dbName = fmt.Sprintf("zengo_bench_%d_r%d", size, runsPer)
 		u, err := withDatabase(c.pg, dbName)
 		if err != nil {
 			return nil, err
@@ -238,10 +282,10 @@ func runCase(ctx context.Context, c config, engine string, size int) (*Case, err
 				return nil, err
 			}
 		}
-		logf("%s %d: seeding through the store (%d tags, 1 snapshot, %d runs per pipeline)", engine, size, c.tags, c.runs)
+		logf("%s %d: seeding through the store (%d tags, 1 snapshot, %d runs per pipeline)", engine, size, c.tags, runsPer)
 		began := time.Now()
-		res, err := storeseed.Run(ctx, storeseed.Options{StoreURL: storeURL, AdminPassword: password, Spec: store.SeedSpec{
-			Pipelines: size, TagsPerPipeline: c.tags, TagPool: 4 * c.tags, RunsPerPipeline: c.runs, Users: c.users, NamePrefix: "pipeline",
+		res, err := storeseed.Run(ctx, storeseed.Options{StoreURL: storeURL, AdminPassword: password, DAGSteps: c.dagSteps, Spec: store.SeedSpec{
+			Pipelines: size, TagsPerPipeline: c.tags, TagPool: 4 * c.tags, RunsPerPipeline: runsPer, Users: c.users, NamePrefix: "pipeline",
 			Progress: func(done int) {
 				if done%20000 == 0 || done == size {
 					el := time.Since(began).Seconds()
@@ -323,6 +367,19 @@ func runCase(ctx context.Context, c config, engine string, size int) (*Case, err
 			logf("    %s", e)
 		}
 	}
+	if cs.Seeding != nil {
+		cs.Runs = cs.Seeding.Runs
+		if cs.Seeding.DAGRunID != "" {
+			cs.Runs++
+		}
+	}
+	if len(c.runEndpoints) > 0 && c.runEndpoints[0] != "none" {
+		rl, err := runLists(ctx, c, s.URL, cl, token, ids, cs)
+		if err != nil {
+			return nil, err
+		}
+		cs.RunLists = rl
+	}
 	if c.latDur > 0 {
 		for _, ep := range mix.Endpoints(p, []string{"list", "list_filtered", "get"}) {
 			logf("%s %d: %-13s 1 worker (latency), %s", engine, size, ep.Name, c.latDur)
@@ -342,8 +399,59 @@ func runCase(ctx context.Context, c config, engine string, size int) (*Case, err
 	case "postgres":
 		cs.DBSizeMiB = round1(float64(pgDatabaseSize(ctx, storeURL)) / (1 << 20))
 	}
+	if cs.Runs > 0 {
+		cs.MiBPerMillionRun = round1(cs.DBSizeMiB / (float64(cs.Runs) / 1e6))
+	}
 	logf("%s %d: database %.0f MiB, peak RSS under load %.0f MiB", engine, size, cs.DBSizeMiB, cs.PeakRSSMiB)
 	return cs, nil
+}
+
+// runLists measures the dashboard's requests where runs are many: the
+// runs page (page 1 with its exact total, sorted by last update, as the
+// dashboard asks), a pipeline's runs page, the pipelines page by latest
+// run, the DAG of the seeded many-step run and the artifact versions page,
+// each at every worker count of c.runWorkers.
+func runLists(ctx context.Context, c config, base string, cl *zenapi.Client, token string, ids []string, cs *Case) ([]RunResult, error) {
+	dag := ""
+	if cs.Seeding != nil {
+		dag = cs.Seeding.DAGRunID
+	}
+	all := []struct{ name, path string }{
+		{"runs_list", "/api/v1/runs?page=1&sort_by=desc:updated"},
+		{"pipeline_runs", `/api/v1/runs?pipeline_id={{pick "ids"}}&page=1&sort_by=desc:updated`},
+		{"pipelines_latest", "/api/v1/pipelines?page=1&sort_by=desc:latest_run"},
+		{"dag", "/api/v1/runs/" + dag + "/dag"},
+		{"artifact_versions", "/api/v1/artifact_versions?page=1&size=20&sort_by=desc:created"},
+	}
+	var out []RunResult
+	for _, ep := range all {
+		if !slices.Contains(c.runEndpoints, ep.name) || (ep.name == "dag" && dag == "") {
+			continue
+		}
+		var page struct {
+			Total int `json:"total"`
+		}
+		first := strings.ReplaceAll(ep.path, `{{pick "ids"}}`, ids[0])
+		if err := cl.Do(ctx, token, "GET", first, nil, &page); err != nil {
+			return nil, fmt.Errorf("%s: %w", first, err)
+		}
+		for _, w := range c.runWorkers {
+			logf("%s %d: %-17s %d workers, %s + %s warm-up", cs.Engine, cs.Pipelines, ep.name, w, c.dur, c.warm)
+			spec := &loadgen.Spec{Headers: map[string]string{"Authorization": "Bearer " + token}, Vars: map[string][]string{"ids": ids},
+				Requests: []loadgen.RequestSpec{{Name: ep.name, Path: ep.path}}}
+			res, err := loadgen.Run(ctx, loadgen.Config{BaseURL: base, Spec: spec, Concurrency: w, Duration: c.dur, Warmup: c.warm,
+				MinRequests: int64(2 * w), Timeout: 5 * time.Minute})
+			if err != nil {
+				return nil, err
+			}
+			logf("  total %d: %.1f req/s, p50 %.2f ms, p99 %.2f ms, %d errors", page.Total, res.Total.RPS, res.Total.P50Ms, res.Total.P99Ms, res.Total.Errors)
+			for _, e := range res.ErrorSamples {
+				logf("    %s", e)
+			}
+			out = append(out, RunResult{Name: ep.name, Path: ep.path, Concurrency: w, Total: page.Total, Stats: res.Total})
+		}
+	}
+	return out, nil
 }
 
 // sampleIDs reads n random pages of the pipeline list (without
@@ -398,6 +506,20 @@ func writeMarkdown(w io.Writer, r *Report) {
 			fmt.Fprintf(w, "- `%s`: %s\n", e.Name, e.Description)
 		}
 		fmt.Fprintln(w)
+		if len(cs.RunLists) > 0 {
+			fmt.Fprintf(w, "Runs: %d (database %.0f MiB per million runs).\n\n", cs.Runs, cs.MiBPerMillionRun)
+			fmt.Fprintf(w, "| request | workers | total in answer | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			for _, e := range cs.RunLists {
+				fmt.Fprintf(w, "| %s | %d | %d | %d | %.1f | %.2f | %.2f | %.2f | %.2f | %d |\n", e.Name, e.Concurrency, e.Total, e.Stats.Requests, e.Stats.RPS, e.Stats.P50Ms, e.Stats.P90Ms, e.Stats.P99Ms, e.Stats.MaxMs, e.Stats.Errors)
+			}
+			fmt.Fprintln(w)
+			for _, e := range cs.RunLists {
+				if e.Concurrency == cs.RunLists[0].Concurrency {
+					fmt.Fprintf(w, "- `%s`: `GET %s`\n", e.Name, e.Path)
+				}
+			}
+			fmt.Fprintln(w)
+		}
 	}
 }
 

@@ -23,12 +23,17 @@ type Options struct {
 	AdminName     string // default "default"
 	AdminPassword string // admin password if the database is new
 	Spec          store.SeedSpec
+	// DAGSteps, when above 0, adds one run of that many steps (the
+	// DAG to draw; store.DB.SeedDAGRun).
+	DAGSteps int
 }
 
 // Result is how long the seeding took.
 type Result struct {
 	Pipelines   int           `json:"pipelines"`
 	Rows        int64         `json:"rows"` // pipelines + snapshots + runs + tag links
+	Runs        int64         `json:"runs,omitempty"`
+	DAGRunID    string        `json:"dag_run_id,omitempty"`
 	Duration    time.Duration `json:"-"`
 	Seconds     float64       `json:"seconds"`
 	PipelinesPS float64       `json:"pipelines_per_s"`
@@ -50,11 +55,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if _, err := db.Seed(ctx, o.Spec); err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
+	var dagRun string
+	if o.DAGSteps > 0 {
+		id, err := db.SeedDAGRun(ctx, o.DAGSteps)
+		if err != nil {
+			return nil, fmt.Errorf("seed the DAG run: %w", err)
+		}
+		dagRun = id.String()
+	}
 	d := time.Since(began)
 	s := o.Spec
 	rows := int64(s.Pipelines) * int64(2+s.RunsPerPipeline+s.TagsPerPipeline)
 	return &Result{
-		Pipelines: s.Pipelines, Rows: rows, Duration: d, Seconds: round(d.Seconds(), 1),
+		Pipelines: s.Pipelines, Rows: rows, Runs: int64(s.Pipelines) * int64(s.RunsPerPipeline), DAGRunID: dagRun, Duration: d, Seconds: round(d.Seconds(), 1),
 		PipelinesPS: round(float64(s.Pipelines)/d.Seconds(), 0), RowsPS: round(float64(rows)/d.Seconds(), 0),
 	}, nil
 }
