@@ -99,7 +99,7 @@ func (s *Server) createSnapshot(r *http.Request) (any, error) {
 		Name: name, Description: req.Description, ProjectID: project.ID, PipelineID: req.Pipeline, StackID: &req.Stack, UserID: &me.ID,
 		RunNameTemplate: req.RunNameTemplate, PipelineConfiguration: config, StepConfigurations: req.StepConfigurations, StepCount: len(steps),
 		ClientEnvironment: req.ClientEnvironment, ClientVersion: req.ClientVersion, ServerVersion: req.ServerVersion,
-		PipelineVersionHash: req.PipelineVersionHash, PipelineSpec: req.PipelineSpec, IsDynamic: req.IsDynamic, SourceCode: req.SourceCode,
+		PipelineVersionHash: req.PipelineVersionHash, PipelineSpec: catalog.PipelineSpec(req.PipelineSpec), IsDynamic: req.IsDynamic, SourceCode: req.SourceCode,
 		CodePath: req.CodePath, BuildID: req.Build, ScheduleID: req.Schedule, TemplateID: req.Template, SourceSnapshotID: req.SourceSnapshot,
 	}, req.Tags)
 	if err != nil {
