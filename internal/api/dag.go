@@ -141,7 +141,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 			if sr.StartTime != nil {
 				meta.Set("start_time", jsonString(sr.StartTime.String()))
 				if sr.EndTime != nil {
-					meta.Set("duration", pyFloat(sr.EndTime.Std().Sub(sr.StartTime.Std()).Seconds()))
+					meta.Set("duration", pyFloat(totalSeconds(*sr.StartTime, *sr.EndTime)))
 				}
 			}
 			if m := d.Metadata[sr.ID]; len(m) > 0 {
@@ -274,7 +274,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 			meta.Set("start_time", jsonString(child.StartTime.String()))
 			if child.EndTime != nil {
 				meta.Set("end_time", jsonString(child.EndTime.String()))
-				meta.Set("duration", pyFloat(child.EndTime.Std().Sub(child.StartTime.Std()).Seconds()))
+				meta.Set("duration", pyFloat(totalSeconds(*child.StartTime, *child.EndTime)))
 			}
 		}
 		id := child.ID
@@ -528,6 +528,13 @@ func formatName(name string, subs map[string]string) string {
 		name = strings.ReplaceAll(name, "{"+k+"}", v)
 	}
 	return name
+}
+
+// totalSeconds is Python's timedelta.total_seconds() of end - start: the
+// whole microseconds divided by a million (Duration.Seconds() adds the
+// seconds and the fraction apart, which can round differently).
+func totalSeconds(start, end zen.Time) float64 {
+	return float64(end.Micros()-start.Micros()) / 1e6
 }
 
 // pyFloat writes a float as Python's repr does for durations (0.0, 2.5).
