@@ -491,6 +491,10 @@ func (d *dialect) runListSpec() *listSpec {
 		case "stack":
 			m := d.nameOrIDMatch("fst", c)
 			return clause{"EXISTS (SELECT 1 FROM pipeline_snapshots fs JOIN stacks fst ON fst.id = fs.stack_id WHERE fs.id = r.snapshot_id AND " + m.sql + ")", m.args}, true
+		case "model":
+			// the run's own model version's model, as the reference joins
+			m := d.nameOrIDMatch("fm", c)
+			return clause{"EXISTS (SELECT 1 FROM model_versions fmv JOIN models fm ON fm.id = fmv.model_id WHERE fmv.id = r.model_version_id AND " + m.sql + ")", m.args}, true
 		case "stack_id":
 			return snapshotCond(c, "stack_id"), true
 		case "schedule_id":
@@ -512,10 +516,12 @@ func (d *dialect) runListSpec() *listSpec {
 	return &listSpec{from: "pipeline_runs r", alias: "r", columns: runFilterColumns,
 		custom: d.userScopedCustom("r.user_id", d.tagsCustom("r.id", "pipeline_run", custom)),
 		sortKeys: map[string]sortKey{
-			"user":     userSortKey("r.user_id"),
-			"tags":     d.tagsSortKey("r.id", "pipeline_run"),
-			"pipeline": {expr: "(SELECT sp.name FROM pipelines sp WHERE sp.id = r.pipeline_id)", nullable: true},
-			"stack":    {expr: "(SELECT sst.name FROM pipeline_snapshots ss JOIN stacks sst ON sst.id = ss.stack_id WHERE ss.id = r.snapshot_id)", nullable: true},
+			"user":          userSortKey("r.user_id"),
+			"tags":          d.tagsSortKey("r.id", "pipeline_run"),
+			"pipeline":      {expr: "(SELECT sp.name FROM pipelines sp WHERE sp.id = r.pipeline_id)", nullable: true},
+			"stack":         {expr: "(SELECT sst.name FROM pipeline_snapshots ss JOIN stacks sst ON sst.id = ss.stack_id WHERE ss.id = r.snapshot_id)", nullable: true},
+			"model":         {expr: "(SELECT sm.name FROM model_versions smv JOIN models sm ON sm.id = smv.model_id WHERE smv.id = r.model_version_id)", nullable: true},
+			"model_version": {expr: "(SELECT smv.name FROM model_versions smv WHERE smv.id = r.model_version_id)", nullable: true},
 		}}
 }
 
