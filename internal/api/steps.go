@@ -313,19 +313,19 @@ type stepBody struct {
 }
 
 type stepMetadata struct {
-	Config            json.RawMessage            `json:"config"`
-	Spec              json.RawMessage            `json:"spec"`
-	CacheKey          *string                    `json:"cache_key"`
-	CacheExpiresAt    *zen.Time                  `json:"cache_expires_at"`
-	CodeHash          *string                    `json:"code_hash"`
-	Docstring         *string                    `json:"docstring"`
-	SourceCode        *string                    `json:"source_code"`
-	ExceptionInfo     json.RawMessage            `json:"exception_info"`
-	SnapshotID        *uuid.UUID                 `json:"snapshot_id"`
-	PipelineRunID     uuid.UUID                  `json:"pipeline_run_id"`
-	OriginalStepRunID *uuid.UUID                 `json:"original_step_run_id"`
-	ParentStepIDs     []uuid.UUID                `json:"parent_step_ids"`
-	RunMetadata       map[string]json.RawMessage `json:"run_metadata"`
+	Config            json.RawMessage `json:"config"`
+	Spec              json.RawMessage `json:"spec"`
+	CacheKey          *string         `json:"cache_key"`
+	CacheExpiresAt    *zen.Time       `json:"cache_expires_at"`
+	CodeHash          *string         `json:"code_hash"`
+	Docstring         *string         `json:"docstring"`
+	SourceCode        *string         `json:"source_code"`
+	ExceptionInfo     json.RawMessage `json:"exception_info"`
+	SnapshotID        *uuid.UUID      `json:"snapshot_id"`
+	PipelineRunID     uuid.UUID       `json:"pipeline_run_id"`
+	OriginalStepRunID *uuid.UUID      `json:"original_step_run_id"`
+	ParentStepIDs     []uuid.UUID     `json:"parent_step_ids"`
+	RunMetadata       zen.Metadata    `json:"run_metadata"`
 }
 
 type stepResources struct {
@@ -383,9 +383,6 @@ func stepView(st *store.StepRun, hydrate bool) envelope {
 		Resources: stepResources{User: embeddedUser(st.User), LogCollection: logsViews(st.Logs), Inputs: inputs, Outputs: outputs}}
 	if hydrate {
 		meta := st.RunMetadata
-		if meta == nil {
-			meta = map[string]json.RawMessage{}
-		}
 		e.Metadata = stepMetadata{Config: withSubstitutions(stepConfig, subs), Spec: rawOr(spec, "null"), CacheKey: st.CacheKey,
 			CacheExpiresAt: st.CacheExpiresAt, CodeHash: st.CodeHash, Docstring: st.Docstring, SourceCode: st.SourceCode,
 			ExceptionInfo: rawOr(st.ExceptionInfo, "null"), SnapshotID: snapshotID, PipelineRunID: st.PipelineRunID,

@@ -45,7 +45,7 @@ type ModelVersion struct {
 
 	User        *User
 	Tags        []*Tag
-	RunMetadata map[string]json.RawMessage
+	RunMetadata Metadata
 	// The first services of the version (as many as the reference's page
 	// of them holds) and how many it has.
 	Services      []*Service

@@ -227,5 +227,5 @@ type RunWaitCondition struct {
 
 	User        *User
 	Run         *Run
-	RunMetadata map[string]json.RawMessage
+	RunMetadata Metadata
 }
