@@ -459,7 +459,7 @@ type runBody struct {
 }
 
 type runMetadata struct {
-	RunMetadata             struct{}        `json:"run_metadata"`
+	RunMetadata             zen.Metadata    `json:"run_metadata"`
 	Config                  json.RawMessage `json:"config"`
 	StartTime               *zen.Time       `json:"start_time"`
 	EndTime                 *zen.Time       `json:"end_time"`
@@ -543,7 +543,7 @@ func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) env
 	}
 	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBodyOf(r)}
 	if hydrate {
-		m := runMetadata{Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
+		m := runMetadata{RunMetadata: r.RunMetadata, Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
 			OrchestratorEnvironment: clientEnvironment(r.OrchestratorEnvironment, withPackages), OrchestratorRunID: r.OrchestratorRunID,
 			TriggerInfo: rawOr(r.TriggerInfo, "null"), EnableHeartbeat: r.EnableHeartbeat, ExceptionInfo: rawOr(r.ExceptionInfo, "null")}
 		if r.Snapshot != nil {

@@ -266,6 +266,78 @@ var runRelations = []relation[*zen.Run]{
 		return err
 	},
 	pendingWaitConditions,
+	withRunMetadata(runLinks, func(r *zen.Run, m zen.Metadata) { r.RunMetadata = m }),
+}
+
+// WithFullRunMetadata adds to the runs' metadata their steps' (as
+// "step::key", the steps by start time) and their schedule's (as
+// "schedule:key"), as the reference's include_full_metadata does: three
+// statements, whatever the number of runs.
+func (db *DB) WithFullRunMetadata(ctx context.Context, runs []*zen.Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	return db.read(ctx, func(tx *Tx) error {
+		type step struct {
+			id, run uuid.UUID
+			name    string
+		}
+		var steps []step
+		// The reference orders a run's steps by start time (NULL first,
+		// as on SQLite).
+		err := tx.each(ctx, `SELECT id, pipeline_run_id, name FROM step_runs WHERE pipeline_run_id IN (`+placeholders(len(runs))+`)
+			ORDER BY CASE WHEN start_time IS NULL THEN 0 ELSE 1 END, start_time, created, id`, idArgs(runLinks.ids(runs)), func(rows *sql.Rows) error {
+			var st step
+			if err := rows.Scan(dbID{&st.id}, dbID{&st.run}, &st.name); err != nil {
+				return err
+			}
+			steps = append(steps, st)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		stepIDs := make([]uuid.UUID, len(steps))
+		for i, st := range steps {
+			stepIDs[i] = st.id
+		}
+		stepMeta, err := tx.runMetadataOf(ctx, "step_run", stepIDs)
+		if err != nil {
+			return err
+		}
+		var scheduleIDs []*uuid.UUID
+		for _, r := range runs {
+			if r.Snapshot != nil && r.Snapshot.ScheduleID != nil {
+				scheduleIDs = append(scheduleIDs, r.Snapshot.ScheduleID)
+			}
+		}
+		scheduleMeta, err := tx.runMetadataOf(ctx, "schedule", uniqueIDs(scheduleIDs...))
+		if err != nil {
+			return err
+		}
+		byRun := make(map[uuid.UUID]*zen.Run, len(runs))
+		for _, r := range runs {
+			byRun[r.ID] = r
+		}
+		for _, st := range steps {
+			r, m := byRun[st.run], stepMeta[st.id]
+			for _, k := range m.Keys() {
+				v, _ := m.Get(k)
+				r.RunMetadata.Set(st.name+"::"+k, v)
+			}
+		}
+		for _, r := range runs {
+			if r.Snapshot == nil || r.Snapshot.ScheduleID == nil {
+				continue
+			}
+			m := scheduleMeta[*r.Snapshot.ScheduleID]
+			for _, k := range m.Keys() {
+				v, _ := m.Get(k)
+				r.RunMetadata.Set("schedule:"+k, v)
+			}
+		}
+		return nil
+	})
 }
 
 // DisableRunHeartbeat records that a run's steps no longer send

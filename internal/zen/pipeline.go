@@ -177,6 +177,9 @@ type Run struct {
 	ActiveWaitCondition *RunWaitCondition
 	// ModelVersion is the run's model version, bare (no relations).
 	ModelVersion *ModelVersion
+	// RunMetadata is the run's own metadata, and with
+	// Store.WithFullRunMetadata its steps' and schedule's too.
+	RunMetadata Metadata
 }
 
 // BuildRef is a pipeline build as other resources show it.
