@@ -414,7 +414,7 @@ func bareStack(s *zen.Stack) *envelope {
 func snapshotView(s *zen.Snapshot, hydrate bool, stepFilter []string) envelope {
 	e := envelope{ID: s.ID, Name: s.Name, Body: snapshotBodyOf(s), Resources: snapshotResources{
 		User: embeddedUser(s.User), Pipeline: barePipeline(s.Pipeline), Stack: bareStack(s.Stack), Build: bareBuild(s.Build),
-		Tags: tagViews(s.Tags), Visualizations: []envelope{}, Deployment: deploymentRefView(s.Deployment),
+		Tags: tagViews(s.Tags), Visualizations: curatedViews(s.Visualizations), Deployment: deploymentRefView(s.Deployment),
 	}}
 	if hydrate {
 		steps := rawOr(s.StepConfigurations, "{}")
@@ -530,7 +530,7 @@ func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 // runViewWith renders a run, with the client's python packages if asked.
 func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) envelope {
 	res := runResources{User: embeddedUser(r.User), Snapshot: bareSnapshot(r.Snapshot), Pipeline: barePipeline(r.Pipeline),
-		Tags: tagViews(r.Tags), LogCollection: logsViews(r.Logs), Visualizations: []envelope{}}
+		Tags: tagViews(r.Tags), LogCollection: logsViews(r.Logs), Visualizations: curatedViews(r.Visualizations)}
 	if r.Snapshot != nil {
 		res.Stack = bareStack(r.Snapshot.Stack)
 	}

@@ -267,6 +267,7 @@ var runRelations = []relation[*zen.Run]{
 	},
 	pendingWaitConditions,
 	withRunMetadata(runLinks, func(r *zen.Run, m zen.Metadata) { r.RunMetadata = m }),
+	withCurated(runLinks, func(r *zen.Run, v []*zen.CuratedVisualization) { r.Visualizations = v }),
 }
 
 // WithFullRunMetadata adds to the runs' metadata their steps' (as

@@ -25,8 +25,9 @@ type Model struct {
 	LatestVersionName    *string
 	Created, Updated     Time
 
-	User *User
-	Tags []*Tag
+	User           *User
+	Tags           []*Tag
+	Visualizations []*CuratedVisualization
 }
 
 // ModelVersion is one numbered version of a model.
