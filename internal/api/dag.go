@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -154,7 +155,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 		}
 		g.add(&g.steps, node)
 		if ran {
-			inputs, outputs := orderedIO(io[sr.ID], cfg)
+			inputs, outputs := orderedIO(io[sr.ID], cfg, sr.Status == "cached")
 			for _, a := range inputs {
 				typ := deref(a.InputType)
 				src := ""
@@ -403,8 +404,10 @@ func (c *dagStepConfig) inputSpec(name string, position int) (dagInputSpec, bool
 
 // orderedIO orders a step run's inputs by their place in the spec (then
 // position) and its outputs by their place in the configuration, as the
-// client wrote them.
-func orderedIO(rows []store.DAGArtifact, cfg *dagStepConfig) (inputs, outputs []store.DAGArtifact) {
+// client wrote them (the reference reads them in the order of their rows).
+// A cached step's outputs were written in the order of the original
+// step's answer, which lists them by artifact version id.
+func orderedIO(rows []store.DAGArtifact, cfg *dagStepConfig, cached bool) (inputs, outputs []store.DAGArtifact) {
 	rank := func(names []string, n string) int {
 		for i, x := range names {
 			if x == n {
@@ -432,6 +435,9 @@ func orderedIO(rows []store.DAGArtifact, cfg *dagStepConfig) (inputs, outputs []
 		return inputs[i].Position < inputs[j].Position
 	})
 	sort.SliceStable(outputs, func(i, j int) bool {
+		if cached {
+			return bytes.Compare(outputs[i].ArtifactVersionID[:], outputs[j].ArtifactVersionID[:]) < 0
+		}
 		return rank(cfg.outputs, outputs[i].Name) < rank(cfg.outputs, outputs[j].Name)
 	})
 	return inputs, outputs
