@@ -61,7 +61,7 @@ fuzz:
 	$(GO) test ./internal/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 # --- Benchmarks (bench/README.md) ---
-.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts bench-floor bench-runs bench-dashboard
+.PHONY: bench-compare bench-scale bench-test bench-body bench-artifacts bench-floor bench-runs bench-dashboard bench-import
 
 # zengo against the reference ZenML 0.98.0 server on the same data and requests.
 # Tune with BENCH_PIPELINES, BENCH_TAGS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_DURATION, ...
@@ -99,6 +99,12 @@ bench-runs: build
 # ramped until the DAG's p99 passes 50 ms (zengo; + PostgreSQL if configured).
 bench-dashboard: build
 	ZENGO_BIN=$(CURDIR)/$(BIN) BENCH_VENV=$(VENV) BENCH_DASHBOARD=1 $(GO) run ./bench/cmd/benchruns
+
+# zengo import of a generated ZenML 0.98.0 source with BENCH_IMPORT_RUNS runs
+# (default 1000000; the source is kept in BENCH_IMPORT_DIR and reused): rows/s
+# and the importer's peak RSS, in bench/results/import-DATE.md.
+bench-import: build venv
+	ZENGO_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python bench/import_bench.py
 
 # Unit tests of the benchmark tools.
 bench-test:

@@ -190,8 +190,8 @@ type artifactVersionBody struct {
 }
 
 type artifactVersionMetadata struct {
-	Visualizations []envelope                 `json:"visualizations"`
-	RunMetadata    map[string]json.RawMessage `json:"run_metadata"`
+	Visualizations []envelope   `json:"visualizations"`
+	RunMetadata    zen.Metadata `json:"run_metadata"`
 }
 
 type artifactVersionResources struct {
@@ -213,9 +213,6 @@ func artifactVersionView(av *store.ArtifactVersion, hydrate bool) envelope {
 			vis = append(vis, artifactVisualizationView(v))
 		}
 		meta := av.RunMetadata
-		if meta == nil {
-			meta = map[string]json.RawMessage{}
-		}
 		e.Metadata = artifactVersionMetadata{Visualizations: vis, RunMetadata: meta}
 	}
 	return e

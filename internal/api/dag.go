@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -142,7 +143,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 			if sr.StartTime != nil {
 				meta.Set("start_time", jsonString(sr.StartTime.String()))
 				if sr.EndTime != nil {
-					meta.Set("duration", pyFloat(sr.EndTime.Std().Sub(sr.StartTime.Std()).Seconds()))
+					meta.Set("duration", pyFloat(totalSeconds(*sr.StartTime, *sr.EndTime)))
 				}
 			}
 			if m := d.Metadata[sr.ID]; len(m) > 0 {
@@ -155,7 +156,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 		}
 		g.add(&g.steps, node)
 		if ran {
-			inputs, outputs := orderedIO(io[sr.ID], cfg)
+			inputs, outputs := orderedIO(io[sr.ID], cfg, sr.Status == "cached")
 			for _, a := range inputs {
 				typ := deref(a.InputType)
 				src := ""
@@ -275,7 +276,7 @@ func buildDAG(d *store.RunDAG) dagAnswer {
 			meta.Set("start_time", jsonString(child.StartTime.String()))
 			if child.EndTime != nil {
 				meta.Set("end_time", jsonString(child.EndTime.String()))
-				meta.Set("duration", pyFloat(child.EndTime.Std().Sub(child.StartTime.Std()).Seconds()))
+				meta.Set("duration", pyFloat(totalSeconds(*child.StartTime, *child.EndTime)))
 			}
 		}
 		id := child.ID
@@ -456,8 +457,10 @@ func (c *dagStepConfig) inputSpec(name string, position int) (dagInputSpec, bool
 
 // orderedIO orders a step run's inputs by their place in the spec (then
 // position) and its outputs by their place in the configuration, as the
-// client wrote them.
-func orderedIO(rows []store.DAGArtifact, cfg *dagStepConfig) (inputs, outputs []store.DAGArtifact) {
+// client wrote them (the reference reads them in the order of their rows).
+// A cached step's outputs were written in the order of the original
+// step's answer, which lists them by artifact version id.
+func orderedIO(rows []store.DAGArtifact, cfg *dagStepConfig, cached bool) (inputs, outputs []store.DAGArtifact) {
 	rank := func(names []string, n string) int {
 		for i, x := range names {
 			if x == n {
@@ -485,6 +488,9 @@ func orderedIO(rows []store.DAGArtifact, cfg *dagStepConfig) (inputs, outputs []
 		return inputs[i].Position < inputs[j].Position
 	})
 	sort.SliceStable(outputs, func(i, j int) bool {
+		if cached {
+			return bytes.Compare(outputs[i].ArtifactVersionID[:], outputs[j].ArtifactVersionID[:]) < 0
+		}
 		return rank(cfg.outputs, outputs[i].Name) < rank(cfg.outputs, outputs[j].Name)
 	})
 	return inputs, outputs
@@ -581,6 +587,13 @@ func formatName(name string, subs map[string]string) string {
 		name = strings.ReplaceAll(name, "{"+k+"}", v)
 	}
 	return name
+}
+
+// totalSeconds is Python's timedelta.total_seconds() of end - start: the
+// whole microseconds divided by a million (Duration.Seconds() adds the
+// seconds and the fraction apart, which can round differently).
+func totalSeconds(start, end zen.Time) float64 {
+	return float64(end.Micros()-start.Micros()) / 1e6
 }
 
 // pyFloat writes a float as Python's repr does for durations (0.0, 2.5).

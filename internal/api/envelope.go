@@ -414,7 +414,7 @@ func bareStack(s *zen.Stack) *envelope {
 func snapshotView(s *zen.Snapshot, hydrate bool, stepFilter []string) envelope {
 	e := envelope{ID: s.ID, Name: s.Name, Body: snapshotBodyOf(s), Resources: snapshotResources{
 		User: embeddedUser(s.User), Pipeline: barePipeline(s.Pipeline), Stack: bareStack(s.Stack), Build: bareBuild(s.Build),
-		Tags: tagViews(s.Tags), Visualizations: []envelope{}, Deployment: deploymentRefView(s.Deployment),
+		Tags: tagViews(s.Tags), Visualizations: curatedViews(s.Visualizations), Deployment: deploymentRefView(s.Deployment),
 	}}
 	if hydrate {
 		steps := rawOr(s.StepConfigurations, "{}")
@@ -459,7 +459,7 @@ type runBody struct {
 }
 
 type runMetadata struct {
-	RunMetadata             struct{}        `json:"run_metadata"`
+	RunMetadata             zen.Metadata    `json:"run_metadata"`
 	Config                  json.RawMessage `json:"config"`
 	StartTime               *zen.Time       `json:"start_time"`
 	EndTime                 *zen.Time       `json:"end_time"`
@@ -530,7 +530,7 @@ func runView(r *zen.Run, hydrate bool, now time.Time) envelope {
 // runViewWith renders a run, with the client's python packages if asked.
 func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) envelope {
 	res := runResources{User: embeddedUser(r.User), Snapshot: bareSnapshot(r.Snapshot), Pipeline: barePipeline(r.Pipeline),
-		Tags: tagViews(r.Tags), LogCollection: logsViews(r.Logs), Visualizations: []envelope{}}
+		Tags: tagViews(r.Tags), LogCollection: logsViews(r.Logs), Visualizations: curatedViews(r.Visualizations)}
 	if r.Snapshot != nil {
 		res.Stack = bareStack(r.Snapshot.Stack)
 	}
@@ -543,7 +543,7 @@ func runViewWith(r *zen.Run, hydrate bool, now time.Time, withPackages bool) env
 	}
 	e := envelope{ID: r.ID, Name: named(r.Name), Resources: res, Body: runBodyOf(r)}
 	if hydrate {
-		m := runMetadata{Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
+		m := runMetadata{RunMetadata: r.RunMetadata, Config: runConfig(r, now), StartTime: r.StartTime, EndTime: r.EndTime, ClientEnvironment: json.RawMessage("{}"),
 			OrchestratorEnvironment: clientEnvironment(r.OrchestratorEnvironment, withPackages), OrchestratorRunID: r.OrchestratorRunID,
 			TriggerInfo: rawOr(r.TriggerInfo, "null"), EnableHeartbeat: r.EnableHeartbeat, ExceptionInfo: rawOr(r.ExceptionInfo, "null")}
 		if r.Snapshot != nil {

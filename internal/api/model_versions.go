@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -103,8 +102,8 @@ type modelVersionBody struct {
 }
 
 type modelVersionMetadata struct {
-	Description *string                    `json:"description"`
-	RunMetadata map[string]json.RawMessage `json:"run_metadata"`
+	Description *string      `json:"description"`
+	RunMetadata zen.Metadata `json:"run_metadata"`
 }
 
 type modelVersionResources struct {
@@ -124,9 +123,6 @@ func modelVersionView(v *zen.ModelVersion, hydrate bool) envelope {
 	e.Resources = modelVersionResources{User: embeddedUser(v.User), Tags: tagViews(v.Tags), Services: services}
 	if hydrate {
 		meta := v.RunMetadata
-		if meta == nil {
-			meta = map[string]json.RawMessage{}
-		}
 		e.Metadata = modelVersionMetadata{Description: v.Description, RunMetadata: meta}
 	}
 	return e

@@ -105,7 +105,7 @@ type modelResources struct {
 func modelView(m *zen.Model, hydrate bool) envelope {
 	e := modelBare(m)
 	e.Resources = modelResources{User: embeddedUser(m.User), Tags: tagViews(m.Tags), LatestVersionName: m.LatestVersionName,
-		LatestVersionID: m.LatestVersionID, Visualizations: []envelope{}}
+		LatestVersionID: m.LatestVersionID, Visualizations: curatedViews(m.Visualizations)}
 	if hydrate {
 		e.Metadata = modelMetadata{License: m.License, Description: m.Description, Audience: m.Audience, UseCases: m.UseCases,
 			Limitations: m.Limitations, TradeOffs: m.TradeOffs, Ethics: m.Ethics, SaveModelsToRegistry: m.SaveModelsToRegistry}

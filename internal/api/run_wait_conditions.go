@@ -224,11 +224,11 @@ type waitConditionBody struct {
 }
 
 type waitConditionMetadata struct {
-	Question    *string                    `json:"question"`
-	RunMetadata map[string]json.RawMessage `json:"run_metadata"`
-	DataSchema  json.RawMessage            `json:"data_schema"`
-	Resolution  *string                    `json:"resolution"`
-	Result      json.RawMessage            `json:"result"`
+	Question    *string         `json:"question"`
+	RunMetadata zen.Metadata    `json:"run_metadata"`
+	DataSchema  json.RawMessage `json:"data_schema"`
+	Resolution  *string         `json:"resolution"`
+	Result      json.RawMessage `json:"result"`
 }
 
 type waitConditionResources struct {
@@ -248,9 +248,6 @@ func (s *Server) waitConditionView(c *store.RunWaitCondition, hydrate bool) enve
 	e.Resources = waitConditionResources{User: embeddedUser(c.User), Run: run}
 	if hydrate {
 		meta := c.RunMetadata
-		if meta == nil {
-			meta = map[string]json.RawMessage{}
-		}
 		e.Metadata = waitConditionMetadata{Question: c.Question, RunMetadata: meta, DataSchema: rawOr(c.DataSchema, "null"),
 			Resolution: c.Resolution, Result: rawOr(c.Result, "null")}
 	}

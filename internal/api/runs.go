@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -99,7 +100,7 @@ func (s *Server) createSnapshot(r *http.Request) (any, error) {
 		Name: name, Description: req.Description, ProjectID: project.ID, PipelineID: req.Pipeline, StackID: &req.Stack, UserID: &me.ID,
 		RunNameTemplate: req.RunNameTemplate, PipelineConfiguration: config, StepConfigurations: req.StepConfigurations, StepCount: len(steps),
 		ClientEnvironment: req.ClientEnvironment, ClientVersion: req.ClientVersion, ServerVersion: req.ServerVersion,
-		PipelineVersionHash: req.PipelineVersionHash, PipelineSpec: req.PipelineSpec, IsDynamic: req.IsDynamic, SourceCode: req.SourceCode,
+		PipelineVersionHash: req.PipelineVersionHash, PipelineSpec: catalog.PipelineSpec(req.PipelineSpec), IsDynamic: req.IsDynamic, SourceCode: req.SourceCode,
 		CodePath: req.CodePath, BuildID: req.Build, ScheduleID: req.Schedule, TemplateID: req.Template, SourceSnapshotID: req.SourceSnapshot,
 	}, req.Tags)
 	if err != nil {
@@ -288,7 +289,15 @@ func (s *Server) listRuns() listRoute {
 		if err != nil {
 			return nil, err
 		}
-		return s.db.ListRuns(r.Context(), q.List, store.RunScope{ProjectID: project.ID, ScopeUser: q.scopeUser})
+		full, err := boolParam(r, "include_full_metadata", false)
+		if err != nil {
+			return nil, err
+		}
+		page, err := s.db.ListRuns(r.Context(), q.List, store.RunScope{ProjectID: project.ID, ScopeUser: q.scopeUser})
+		if err == nil && full && q.hydrate {
+			err = s.db.WithFullRunMetadata(r.Context(), page.Items)
+		}
+		return page, err
 	}, s.runViewNow)
 }
 
@@ -300,7 +309,18 @@ func (s *Server) getRun() handler {
 		if err != nil {
 			return nil, err
 		}
-		return getByID("run_id", s.db.GetRun, func(run *zen.Run, hydrate bool) envelope {
+		full, err := boolParam(r, "include_full_metadata", false)
+		if err != nil {
+			return nil, err
+		}
+		get := func(ctx context.Context, id uuid.UUID) (*zen.Run, error) {
+			run, err := s.db.GetRun(ctx, id)
+			if err == nil && full {
+				err = s.db.WithFullRunMetadata(ctx, []*zen.Run{run})
+			}
+			return run, err
+		}
+		return getByID("run_id", get, func(run *zen.Run, hydrate bool) envelope {
 			return runViewWith(run, hydrate, s.cfg.Now(), withPackages)
 		})(r)
 	}

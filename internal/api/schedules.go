@@ -211,9 +211,9 @@ type scheduleBody struct {
 }
 
 type scheduleMetadata struct {
-	OrchestratorID *uuid.UUID                 `json:"orchestrator_id"`
-	PipelineID     *uuid.UUID                 `json:"pipeline_id"`
-	RunMetadata    map[string]json.RawMessage `json:"run_metadata"`
+	OrchestratorID *uuid.UUID   `json:"orchestrator_id"`
+	PipelineID     *uuid.UUID   `json:"pipeline_id"`
+	RunMetadata    zen.Metadata `json:"run_metadata"`
 }
 
 func scheduleView(sc *store.Schedule, hydrate bool) envelope {
@@ -229,9 +229,6 @@ func scheduleView(sc *store.Schedule, hydrate bool) envelope {
 		Resources: userResources{User: embeddedUser(sc.User)}}
 	if hydrate {
 		meta := sc.RunMetadata
-		if meta == nil {
-			meta = map[string]json.RawMessage{}
-		}
 		e.Metadata = scheduleMetadata{OrchestratorID: sc.OrchestratorID, PipelineID: sc.PipelineID, RunMetadata: meta}
 	}
 	return e

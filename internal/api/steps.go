@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -313,28 +314,28 @@ type stepBody struct {
 }
 
 type stepMetadata struct {
-	Config            json.RawMessage            `json:"config"`
-	Spec              json.RawMessage            `json:"spec"`
-	CacheKey          *string                    `json:"cache_key"`
-	CacheExpiresAt    *zen.Time                  `json:"cache_expires_at"`
-	CodeHash          *string                    `json:"code_hash"`
-	Docstring         *string                    `json:"docstring"`
-	SourceCode        *string                    `json:"source_code"`
-	ExceptionInfo     json.RawMessage            `json:"exception_info"`
-	SnapshotID        *uuid.UUID                 `json:"snapshot_id"`
-	PipelineRunID     uuid.UUID                  `json:"pipeline_run_id"`
-	OriginalStepRunID *uuid.UUID                 `json:"original_step_run_id"`
-	ParentStepIDs     []uuid.UUID                `json:"parent_step_ids"`
-	RunMetadata       map[string]json.RawMessage `json:"run_metadata"`
+	Config            json.RawMessage `json:"config"`
+	Spec              json.RawMessage `json:"spec"`
+	CacheKey          *string         `json:"cache_key"`
+	CacheExpiresAt    *zen.Time       `json:"cache_expires_at"`
+	CodeHash          *string         `json:"code_hash"`
+	Docstring         *string         `json:"docstring"`
+	SourceCode        *string         `json:"source_code"`
+	ExceptionInfo     json.RawMessage `json:"exception_info"`
+	SnapshotID        *uuid.UUID      `json:"snapshot_id"`
+	PipelineRunID     uuid.UUID       `json:"pipeline_run_id"`
+	OriginalStepRunID *uuid.UUID      `json:"original_step_run_id"`
+	ParentStepIDs     []uuid.UUID     `json:"parent_step_ids"`
+	RunMetadata       zen.Metadata    `json:"run_metadata"`
 }
 
 type stepResources struct {
-	User            *envelope             `json:"user"`
-	LogCollection   []envelope            `json:"log_collection"`
-	ModelVersion    any                   `json:"model_version"`
-	Inputs          map[string][]any      `json:"inputs"`
-	Outputs         map[string][]envelope `json:"outputs"`
-	ResourceRequest any                   `json:"resource_request"`
+	User            *envelope       `json:"user"`
+	LogCollection   []envelope      `json:"log_collection"`
+	ModelVersion    any             `json:"model_version"`
+	Inputs          json.RawMessage `json:"inputs"`
+	Outputs         json.RawMessage `json:"outputs"`
+	ResourceRequest any             `json:"resource_request"`
 }
 
 // stepInput is an input artifact version with how the step got it.
@@ -364,18 +365,7 @@ func stepView(st *store.StepRun, hydrate bool) envelope {
 		}
 	}
 	subs := substitutions(runStart)
-	inputs := map[string][]any{}
-	for name, list := range st.Inputs {
-		for _, a := range list {
-			inputs[name] = append(inputs[name], stepInput{envelope: artifactVersionNested(a.Version), InputType: a.InputType, Index: a.Index})
-		}
-	}
-	outputs := map[string][]envelope{}
-	for name, list := range st.Outputs {
-		for _, a := range list {
-			outputs[name] = append(outputs[name], artifactVersionNested(a.Version))
-		}
-	}
+	inputs, outputs := stepInputsView(st.Inputs, spec), stepOutputsView(st.Outputs)
 	e := envelope{ID: st.ID, Name: named(st.Name),
 		Body: stepBody{Created: st.Created, Updated: st.Updated, UserID: st.UserID, ProjectID: st.ProjectID, Status: st.Status,
 			Version: st.Version, IsRetriable: st.IsRetriable, StartTime: st.StartTime, EndTime: st.EndTime,
@@ -383,15 +373,91 @@ func stepView(st *store.StepRun, hydrate bool) envelope {
 		Resources: stepResources{User: embeddedUser(st.User), LogCollection: logsViews(st.Logs), Inputs: inputs, Outputs: outputs}}
 	if hydrate {
 		meta := st.RunMetadata
-		if meta == nil {
-			meta = map[string]json.RawMessage{}
-		}
 		e.Metadata = stepMetadata{Config: withSubstitutions(stepConfig, subs), Spec: rawOr(spec, "null"), CacheKey: st.CacheKey,
 			CacheExpiresAt: st.CacheExpiresAt, CodeHash: st.CodeHash, Docstring: st.Docstring, SourceCode: st.SourceCode,
 			ExceptionInfo: rawOr(st.ExceptionInfo, "null"), SnapshotID: snapshotID, PipelineRunID: st.PipelineRunID,
 			OriginalStepRunID: st.OriginalStepRunID, ParentStepIDs: st.ParentStepIDs, RunMetadata: meta}
 	}
 	return e
+}
+
+// stepInputsView renders a step's inputs in the order the reference
+// answers them on SQLite, the order its client recorded them: the names
+// in the order of the step's spec (then the others by name), each name's
+// versions by index.
+func stepInputsView(in map[string][]store.StepArtifact, spec json.RawMessage) json.RawMessage {
+	names := make([]string, 0, len(in))
+	for name := range in {
+		names = append(names, name)
+	}
+	var declared []string
+	var s struct {
+		Inputs json.RawMessage `json:"inputs"`
+	}
+	if json.Unmarshal(spec, &s) == nil {
+		if o, err := jsonobj.Parse(s.Inputs); err == nil {
+			declared = o.Keys()
+		}
+	}
+	rank := func(n string) int {
+		for i, d := range declared {
+			if d == n {
+				return i
+			}
+		}
+		return len(declared)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if ri, rj := rank(names[i]), rank(names[j]); ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
+	out := jsonobj.New()
+	for _, name := range names {
+		list := append([]store.StepArtifact(nil), in[name]...)
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Index < list[j].Index })
+		views := make([]stepInput, 0, len(list))
+		for _, a := range list {
+			views = append(views, stepInput{envelope: artifactVersionNested(a.Version), InputType: a.InputType, Index: a.Index})
+		}
+		b, _ := json.Marshal(views)
+		out.Set(name, b)
+	}
+	return out.JSON()
+}
+
+// stepOutputsView renders a step's outputs in the reference's order: by
+// artifact version id (its table's primary key, which it reads them
+// by), the names in the order of their first version.
+func stepOutputsView(outs map[string][]store.StepArtifact) json.RawMessage {
+	type output struct {
+		name string
+		a    store.StepArtifact
+	}
+	var all []output
+	for name, list := range outs {
+		for _, a := range list {
+			all = append(all, output{name, a})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		return bytes.Compare(all[i].a.Version.ID[:], all[j].a.Version.ID[:]) < 0
+	})
+	byName := map[string][]envelope{}
+	var names []string
+	for _, o := range all {
+		if _, ok := byName[o.name]; !ok {
+			names = append(names, o.name)
+		}
+		byName[o.name] = append(byName[o.name], artifactVersionNested(o.a.Version))
+	}
+	out := jsonobj.New()
+	for _, name := range names {
+		b, _ := json.Marshal(byName[name])
+		out.Set(name, b)
+	}
+	return out.JSON()
 }
 
 // stepConfiguration reads one step's config and spec from a snapshot.

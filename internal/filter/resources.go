@@ -80,9 +80,10 @@ var (
 		Field{Name: "status", Type: String}, Field{Name: "in_progress", Type: PlainBool},
 		Field{Name: "start_time", Type: Datetime}, Field{Name: "end_time", Type: Datetime},
 		Field{Name: "pipeline_name", Type: String, Custom: true}, Field{Name: "pipeline", Type: UUID, Custom: true},
-		Field{Name: "stack", Type: UUID, Custom: true}, Field{Name: "parent_run_id", Type: UUID}),
+		Field{Name: "stack", Type: UUID, Custom: true}, Field{Name: "parent_run_id", Type: UUID},
+		Field{Name: "model", Type: UUID, Custom: true}),
 		Field{Name: "root_runs_only", Type: PlainBool}),
-		SortKeys: []string{"user", "tags", "pipeline", "stack"},
+		SortKeys: []string{"user", "tags", "pipeline", "stack", "model", "model_version"},
 		Unsortable: []string{"scope_user", "project", "stack_id", "schedule_id", "build_id", "template_id",
 			"source_snapshot_id", "pipeline_name", "root_runs_only"}}
 )

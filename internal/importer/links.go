@@ -60,15 +60,18 @@ func linkTables() []*table {
 		},
 		{
 			// ZenML keeps a value once and links it to its resources; zengo
-			// keeps one row per resource, named by the link's id.
+			// keeps one row per resource. A resource's metadata is read in
+			// the order of its rows' ids, as the reference reads it in the
+			// order of its values' ids: the row's id is the value's id
+			// (first half, the order) and the link's (second half, unique).
 			source: "run_metadata_resource",
 			key:    cols("id"),
-			selectList: "t.id, t.resource_id, t.resource_type, m.stack_component_id, m." + quote("key") + " AS mkey, m.value, m.type," +
+			selectList: "t.id, t.run_metadata_id, t.resource_id, t.resource_type, m.stack_component_id, m." + quote("key") + " AS mkey, m.value, m.type," +
 				" m.user_id, m.created",
 			from:    quote("run_metadata_resource") + " t JOIN " + quote("run_metadata") + " m ON m.id = t.run_metadata_id",
 			targets: map[string][]string{"run_metadata": cols("id", "resource_id", "resource_type", "stack_component_id", "mkey", "value", "type", "user_id", "created")},
 			convert: func(_ *Importer, r row, _ any) ([]store.ImportRow, error) {
-				return one("run_metadata", r.id("id"), r.id("resource_id"), r.text("resource_type"), r.id("stack_component_id"), r.text("mkey"),
+				return one("run_metadata", metadataRowID(r), r.id("resource_id"), r.text("resource_type"), r.id("stack_component_id"), r.text("mkey"),
 					r.text("value"), r.text("type"), r.id("user_id"), r.at("created")), nil
 			},
 			verify: "run_metadata",
@@ -99,4 +102,14 @@ func linkTables() []*table {
 			verify: "curated_visualizations",
 		},
 	}
+}
+
+// metadataRowID is the id of a metadata value's row for one resource.
+func metadataRowID(r row) any {
+	value, _ := r.id("run_metadata_id").(string)
+	link, _ := r.id("id").(string)
+	if len(value) != 32 || len(link) != 32 {
+		return r.id("id")
+	}
+	return value[:16] + link[16:]
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"zengo/internal/catalog"
 	"zengo/internal/store"
 )
 
@@ -71,7 +72,7 @@ func pipelineTables() []*table {
 				return one("pipeline_snapshots", r.id("id"), r.str("name"), r.str("description"), r.id("project_id"), r.id("pipeline_id"),
 					r.id("stack_id"), r.id("user_id"), r.text("run_name_template"), r.textOr("pipeline_configuration", "{}"), steps,
 					r.integer("step_count"), r.textOr("client_environment", "{}"), r.str("client_version"), r.str("server_version"),
-					r.str("pipeline_version_hash"), nullJSON(r.str("pipeline_spec")), r.flag("is_dynamic"), r.str("source_code"),
+					r.str("pipeline_version_hash"), pipelineSpec(r.str("pipeline_spec")), r.flag("is_dynamic"), r.str("source_code"),
 					r.str("code_path"), r.id("build_id"), r.id("schedule_id"), r.id("code_reference_id"), r.id("template_id"),
 					r.id("source_snapshot_id"), r.at("created"), r.at("updated")), nil
 			},
@@ -150,6 +151,16 @@ func (im *Importer) stepConfigurations(ctx context.Context, ownerCol string, row
 		out[owner] = "{" + strings.Join(p, ", ") + "}"
 	}
 	return out, nil
+}
+
+// pipelineSpec is a stored spec as zengo keeps one (ZenML's has sorted
+// keys; zengo keeps it as the reference answers it).
+func pipelineSpec(v any) any {
+	s, ok := nullJSON(v).(string)
+	if !ok {
+		return nil
+	}
+	return string(catalog.PipelineSpec(json.RawMessage(s)))
 }
 
 // nullJSON turns a JSON "null" text into NULL.

@@ -59,6 +59,8 @@ func mergeStep(stored []byte, pipelineConfiguration []byte, dynamic bool) (json.
 			}
 		}
 		step.Set("config", merged.JSON())
+		// The reference answers a step in its model's field order.
+		step.Order("spec", "config", "step_config_overrides")
 	}
 	b, err := step.MarshalJSON()
 	if err != nil {

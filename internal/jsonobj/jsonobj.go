@@ -77,6 +77,25 @@ func (o *Object) Delete(key string) {
 	}
 }
 
+// Order moves the given keys (those present) to the front, in the given
+// order; the other keys follow in their order.
+func (o *Object) Order(first ...string) {
+	keys := make([]string, 0, len(o.keys))
+	placed := map[string]bool{}
+	for _, k := range first {
+		if _, ok := o.values[k]; ok && !placed[k] {
+			keys = append(keys, k)
+			placed[k] = true
+		}
+	}
+	for _, k := range o.keys {
+		if !placed[k] {
+			keys = append(keys, k)
+		}
+	}
+	o.keys = keys
+}
+
 // Keys lists the keys in order.
 func (o *Object) Keys() []string { return o.keys }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"zengo/internal/filter"
+	"zengo/internal/jsonobj"
 	"zengo/internal/zen"
 )
 
@@ -42,7 +44,7 @@ type ArtifactVersion struct {
 	Updated         zen.Time
 
 	Visualizations []*zen.ArtifactVisualization
-	RunMetadata    map[string]json.RawMessage
+	RunMetadata    zen.Metadata
 	Tags           []*zen.Tag
 	User           *zen.User
 	// The oldest completed step that lists the version as an output, and
@@ -286,7 +288,7 @@ var artifactVersionLinks = polymorphic[*ArtifactVersion]{"artifact_version", fun
 
 var artifactVersionRelations = []relation[*ArtifactVersion]{
 	withArtifactVisualizations,
-	withRunMetadata(artifactVersionLinks, func(av *ArtifactVersion, m map[string]json.RawMessage) { av.RunMetadata = m }),
+	withRunMetadata(artifactVersionLinks, func(av *ArtifactVersion, m zen.Metadata) { av.RunMetadata = m }),
 	withTags(artifactVersionLinks, func(av *ArtifactVersion, t []*zen.Tag) { av.Tags = t }),
 	withUsers(ref[*ArtifactVersion, *zen.User]{func(av *ArtifactVersion) *uuid.UUID { return av.UserID }, func(av *ArtifactVersion, u *zen.User) { av.User = u }}),
 	withProducers,
@@ -494,31 +496,90 @@ func (tx *Tx) addRunMetadata(ctx context.Context, resourceType string, resourceI
 	return err
 }
 
-// runMetadataOf loads the metadata of many resources; a key set twice
-// keeps its newest value.
-func (tx *Tx) runMetadataOf(ctx context.Context, resourceType string, ids []uuid.UUID) (map[uuid.UUID]map[string]json.RawMessage, error) {
-	out := map[uuid.UUID]map[string]json.RawMessage{}
+// runMetadataOf loads the metadata of many resources, resolved as the
+// reference resolves it (metadataEntries.resolve).
+func (tx *Tx) runMetadataOf(ctx context.Context, resourceType string, ids []uuid.UUID) (map[uuid.UUID]zen.Metadata, error) {
+	out := map[uuid.UUID]zen.Metadata{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := tx.query(ctx, `SELECT resource_id, mkey, value FROM run_metadata WHERE resource_type = ? AND resource_id IN (`+placeholders(len(ids))+`)
-		ORDER BY created, id`, append([]any{resourceType}, idArgs(ids)...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	collected := map[uuid.UUID]*metadataEntries{}
+	err := tx.each(ctx, `SELECT resource_id, mkey, value, created FROM run_metadata WHERE resource_type = ? AND resource_id IN (`+placeholders(len(ids))+`)
+		ORDER BY id`, append([]any{resourceType}, idArgs(ids)...), func(rows *sql.Rows) error {
 		var id uuid.UUID
 		var key, value string
-		if err := rows.Scan(dbID{&id}, &key, &value); err != nil {
-			return nil, err
+		var created int64
+		if err := rows.Scan(dbID{&id}, &key, &value, &created); err != nil {
+			return err
 		}
-		if out[id] == nil {
-			out[id] = map[string]json.RawMessage{}
+		if collected[id] == nil {
+			collected[id] = &metadataEntries{}
 		}
-		out[id][key] = json.RawMessage(value)
+		collected[id].add(key, value, created)
+		return nil
+	})
+	for id, c := range collected {
+		out[id] = c.resolve()
 	}
-	return out, rows.Err()
+	return out, err
+}
+
+// metadataEntries are one resource's metadata rows by key. The reference
+// reads a resource's rows in the order of their ids (its index on the
+// links ends with the metadata's id, and it gives no ORDER BY); zengo
+// reads them by id too, and the importer gives the rows ids that keep the
+// source's order.
+type metadataEntries struct {
+	keys    []string
+	entries map[string][]metadataEntry
+}
+
+type metadataEntry struct {
+	value   json.RawMessage
+	created int64
+}
+
+func (m *metadataEntries) add(key, value string, created int64) {
+	if m.entries == nil {
+		m.entries = map[string][]metadataEntry{}
+	}
+	if _, ok := m.entries[key]; !ok {
+		m.keys = append(m.keys, key)
+	}
+	m.entries[key] = append(m.entries[key], metadataEntry{json.RawMessage(value), created})
+}
+
+// resolve keeps a value per key, as the reference's
+// resolve_metadata_collection: the newest one, or, when every value of
+// the key is an object, their members merged oldest first.
+func (m *metadataEntries) resolve() zen.Metadata {
+	var out zen.Metadata
+	for _, k := range m.keys {
+		es := m.entries[k]
+		sort.SliceStable(es, func(i, j int) bool { return es[i].created < es[j].created })
+		allObjects := len(es) > 1
+		for _, e := range es {
+			if !bytes.HasPrefix(bytes.TrimSpace(e.value), []byte("{")) {
+				allObjects = false
+				break
+			}
+		}
+		value := es[len(es)-1].value
+		if allObjects {
+			merged := jsonobj.New()
+			for _, e := range es {
+				if o, err := jsonobj.Parse(e.value); err == nil {
+					for _, mk := range o.Keys() {
+						v, _ := o.Get(mk)
+						merged.Set(mk, v)
+					}
+				}
+			}
+			value = merged.JSON()
+		}
+		out.Set(k, value)
+	}
+	return out
 }
 
 // RunMetadataEntry is one POST /run_metadata: values for resources.

@@ -162,12 +162,13 @@ func TestLongMetadataKeys(t *testing.T) {
 		if err := f.db.AddRunMetadata(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
-		var got map[uuid.UUID]map[string]json.RawMessage
+		var got map[uuid.UUID]zen.Metadata
 		err := f.db.read(context.Background(), func(tx *Tx) (err error) {
 			got, err = tx.runMetadataOf(context.Background(), "pipeline_run", []uuid.UUID{w.run.ID})
 			return err
 		})
-		if err != nil || string(got[w.run.ID][key]) != "1" {
+		value, _ := got[w.run.ID].Get(key)
+		if err != nil || string(value) != "1" {
 			t.Fatalf("long key: %v %v", err, got)
 		}
 	})

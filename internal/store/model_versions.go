@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -36,7 +35,7 @@ var modelVersionLinks = polymorphic[*zen.ModelVersion]{"model_version", func(v *
 var modelVersionRelations = []relation[*zen.ModelVersion]{
 	withUsers(ref[*zen.ModelVersion, *zen.User]{func(v *zen.ModelVersion) *uuid.UUID { return v.UserID }, func(v *zen.ModelVersion, u *zen.User) { v.User = u }}),
 	withTags(modelVersionLinks, func(v *zen.ModelVersion, t []*zen.Tag) { v.Tags = t }),
-	withRunMetadata(modelVersionLinks, func(v *zen.ModelVersion, m map[string]json.RawMessage) { v.RunMetadata = m }),
+	withRunMetadata(modelVersionLinks, func(v *zen.ModelVersion, m zen.Metadata) { v.RunMetadata = m }),
 	modelVersionServices,
 }
 

@@ -36,6 +36,7 @@ var modelLinks = polymorphic[*zen.Model]{"model", func(m *zen.Model) uuid.UUID {
 var modelRelations = []relation[*zen.Model]{
 	withUsers(ref[*zen.Model, *zen.User]{func(m *zen.Model) *uuid.UUID { return m.UserID }, func(m *zen.Model, u *zen.User) { m.User = u }}),
 	withTags(modelLinks, func(m *zen.Model, t []*zen.Tag) { m.Tags = t }),
+	withCurated(modelLinks, func(m *zen.Model, v []*zen.CuratedVisualization) { m.Visualizations = v }),
 }
 
 func modelNotFound(id uuid.UUID) error {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 
 	"github.com/google/uuid"
@@ -108,7 +107,7 @@ func withTags[T any](p polymorphic[T], set func(T, []*zen.Tag)) relation[T] {
 }
 
 // withRunMetadata loads the items' run metadata (newest value per key).
-func withRunMetadata[T any](p polymorphic[T], set func(T, map[string]json.RawMessage)) relation[T] {
+func withRunMetadata[T any](p polymorphic[T], set func(T, zen.Metadata)) relation[T] {
 	return withLinked(p, (*Tx).runMetadataOf, set)
 }
 

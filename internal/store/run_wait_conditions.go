@@ -50,7 +50,7 @@ func pendingWaitConditions(ctx context.Context, tx *Tx, runs []*zen.Run) error {
 var waitConditionRelations = []relation[*RunWaitCondition]{
 	withUsers(ref[*RunWaitCondition, *zen.User]{func(c *RunWaitCondition) *uuid.UUID { return c.UserID }, func(c *RunWaitCondition, u *zen.User) { c.User = u }}),
 	withRows((*Tx).bareRunsByID, ref[*RunWaitCondition, *zen.Run]{func(c *RunWaitCondition) *uuid.UUID { return &c.RunID }, func(c *RunWaitCondition, r *zen.Run) { c.Run = r }}),
-	withRunMetadata(waitConditionLinks, func(c *RunWaitCondition, m map[string]json.RawMessage) { c.RunMetadata = m }),
+	withRunMetadata(waitConditionLinks, func(c *RunWaitCondition, m zen.Metadata) { c.RunMetadata = m }),
 }
 
 // bareRunsByID loads runs without their relations: what a resource shows

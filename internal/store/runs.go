@@ -284,6 +284,79 @@ var runRelations = []relation[*zen.Run]{
 		return err
 	},
 	pendingWaitConditions,
+	withRunMetadata(runLinks, func(r *zen.Run, m zen.Metadata) { r.RunMetadata = m }),
+	withCurated(runLinks, func(r *zen.Run, v []*zen.CuratedVisualization) { r.Visualizations = v }),
+}
+
+// WithFullRunMetadata adds to the runs' metadata their steps' (as
+// "step::key", the steps by start time) and their schedule's (as
+// "schedule:key"), as the reference's include_full_metadata does: three
+// statements, whatever the number of runs.
+func (db *DB) WithFullRunMetadata(ctx context.Context, runs []*zen.Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	return db.read(ctx, func(tx *Tx) error {
+		type step struct {
+			id, run uuid.UUID
+			name    string
+		}
+		var steps []step
+		// The reference orders a run's steps by start time (NULL first,
+		// as on SQLite).
+		err := tx.each(ctx, `SELECT id, pipeline_run_id, name FROM step_runs WHERE pipeline_run_id IN (`+placeholders(len(runs))+`)
+			ORDER BY CASE WHEN start_time IS NULL THEN 0 ELSE 1 END, start_time, created, id`, idArgs(runLinks.ids(runs)), func(rows *sql.Rows) error {
+			var st step
+			if err := rows.Scan(dbID{&st.id}, dbID{&st.run}, &st.name); err != nil {
+				return err
+			}
+			steps = append(steps, st)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		stepIDs := make([]uuid.UUID, len(steps))
+		for i, st := range steps {
+			stepIDs[i] = st.id
+		}
+		stepMeta, err := tx.runMetadataOf(ctx, "step_run", stepIDs)
+		if err != nil {
+			return err
+		}
+		var scheduleIDs []*uuid.UUID
+		for _, r := range runs {
+			if r.Snapshot != nil && r.Snapshot.ScheduleID != nil {
+				scheduleIDs = append(scheduleIDs, r.Snapshot.ScheduleID)
+			}
+		}
+		scheduleMeta, err := tx.runMetadataOf(ctx, "schedule", uniqueIDs(scheduleIDs...))
+		if err != nil {
+			return err
+		}
+		byRun := make(map[uuid.UUID]*zen.Run, len(runs))
+		for _, r := range runs {
+			byRun[r.ID] = r
+		}
+		for _, st := range steps {
+			r, m := byRun[st.run], stepMeta[st.id]
+			for _, k := range m.Keys() {
+				v, _ := m.Get(k)
+				r.RunMetadata.Set(st.name+"::"+k, v)
+			}
+		}
+		for _, r := range runs {
+			if r.Snapshot == nil || r.Snapshot.ScheduleID == nil {
+				continue
+			}
+			m := scheduleMeta[*r.Snapshot.ScheduleID]
+			for _, k := range m.Keys() {
+				v, _ := m.Get(k)
+				r.RunMetadata.Set("schedule:"+k, v)
+			}
+		}
+		return nil
+	})
 }
 
 // DisableRunHeartbeat records that a run's steps no longer send
@@ -509,6 +582,10 @@ func (d *dialect) runListSpec() *listSpec {
 		case "stack":
 			m := d.nameOrIDMatch("fst", c)
 			return clause{"EXISTS (SELECT 1 FROM pipeline_snapshots fs JOIN stacks fst ON fst.id = fs.stack_id WHERE fs.id = r.snapshot_id AND " + m.sql + ")", m.args}, true
+		case "model":
+			// the run's own model version's model, as the reference joins
+			m := d.nameOrIDMatch("fm", c)
+			return clause{"EXISTS (SELECT 1 FROM model_versions fmv JOIN models fm ON fm.id = fmv.model_id WHERE fmv.id = r.model_version_id AND " + m.sql + ")", m.args}, true
 		case "stack_id":
 			return snapshotCond(c, "stack_id"), true
 		case "schedule_id":
@@ -530,10 +607,12 @@ func (d *dialect) runListSpec() *listSpec {
 	return &listSpec{from: "pipeline_runs r", alias: "r", columns: runFilterColumns,
 		custom: d.userScopedCustom("r.user_id", d.tagsCustom("r.id", "pipeline_run", custom)),
 		sortKeys: map[string]sortKey{
-			"user":     userSortKey("r.user_id"),
-			"tags":     d.tagsSortKey("r.id", "pipeline_run"),
-			"pipeline": {expr: "(SELECT sp.name FROM pipelines sp WHERE sp.id = r.pipeline_id)", nullable: true},
-			"stack":    {expr: "(SELECT sst.name FROM pipeline_snapshots ss JOIN stacks sst ON sst.id = ss.stack_id WHERE ss.id = r.snapshot_id)", nullable: true},
+			"user":          userSortKey("r.user_id"),
+			"tags":          d.tagsSortKey("r.id", "pipeline_run"),
+			"pipeline":      {expr: "(SELECT sp.name FROM pipelines sp WHERE sp.id = r.pipeline_id)", nullable: true},
+			"stack":         {expr: "(SELECT sst.name FROM pipeline_snapshots ss JOIN stacks sst ON sst.id = ss.stack_id WHERE ss.id = r.snapshot_id)", nullable: true},
+			"model":         {expr: "(SELECT sm.name FROM model_versions smv JOIN models sm ON sm.id = smv.model_id WHERE smv.id = r.model_version_id)", nullable: true},
+			"model_version": {expr: "(SELECT smv.name FROM model_versions smv WHERE smv.id = r.model_version_id)", nullable: true},
 		}}
 }
 

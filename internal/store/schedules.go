@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/google/uuid"
 
@@ -22,7 +21,7 @@ type Schedule struct {
 	Created, Updated                     zen.Time
 
 	User        *zen.User
-	RunMetadata map[string]json.RawMessage
+	RunMetadata zen.Metadata
 }
 
 const scheduleSelect = `sc.id, sc.project_id, sc.user_id, sc.orchestrator_id, sc.pipeline_id, sc.name, sc.active, sc.catchup, sc.is_archived,
@@ -40,7 +39,7 @@ var scheduleLinks = polymorphic[*Schedule]{"schedule", func(s *Schedule) uuid.UU
 
 var scheduleRelations = []relation[*Schedule]{
 	withUsers(ref[*Schedule, *zen.User]{func(s *Schedule) *uuid.UUID { return s.UserID }, func(s *Schedule, u *zen.User) { s.User = u }}),
-	withRunMetadata(scheduleLinks, func(s *Schedule, m map[string]json.RawMessage) { s.RunMetadata = m }),
+	withRunMetadata(scheduleLinks, func(s *Schedule, m zen.Metadata) { s.RunMetadata = m }),
 }
 
 func scheduleNotFound(id uuid.UUID) error {

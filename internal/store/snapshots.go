@@ -102,11 +102,14 @@ func (tx *Tx) loadSnapshotResources(ctx context.Context, snaps []*zen.Snapshot) 
 	return loadRelations(ctx, tx, snaps, snapshotRelations)
 }
 
+var snapshotLinks = polymorphic[*zen.Snapshot]{"pipeline_snapshot", func(s *zen.Snapshot) uuid.UUID { return s.ID }}
+
 var snapshotRelations = []relation[*zen.Snapshot]{
 	withUsers(ref[*zen.Snapshot, *zen.User]{func(s *zen.Snapshot) *uuid.UUID { return s.UserID }, func(s *zen.Snapshot, u *zen.User) { s.User = u }}),
 	withRows((*Tx).pipelinesByID, ref[*zen.Snapshot, *zen.Pipeline]{func(s *zen.Snapshot) *uuid.UUID { return &s.PipelineID }, func(s *zen.Snapshot, p *zen.Pipeline) { s.Pipeline = p }}),
 	withRows((*Tx).stacksByID, ref[*zen.Snapshot, *zen.Stack]{func(s *zen.Snapshot) *uuid.UUID { return s.StackID }, func(s *zen.Snapshot, st *zen.Stack) { s.Stack = st }}),
-	withTags(polymorphic[*zen.Snapshot]{"pipeline_snapshot", func(s *zen.Snapshot) uuid.UUID { return s.ID }}, func(s *zen.Snapshot, t []*zen.Tag) { s.Tags = t }),
+	withTags(snapshotLinks, func(s *zen.Snapshot, t []*zen.Tag) { s.Tags = t }),
+	withCurated(snapshotLinks, func(s *zen.Snapshot, v []*zen.CuratedVisualization) { s.Visualizations = v }),
 	withRows((*Tx).buildRefsByID, ref[*zen.Snapshot, *zen.BuildRef]{func(s *zen.Snapshot) *uuid.UUID { return s.BuildID }, func(s *zen.Snapshot, b *zen.BuildRef) { s.Build = b }}),
 	withDeployers,
 	withSnapshotDeployments,

@@ -168,7 +168,7 @@ type StepRun struct {
 	Inputs        map[string][]StepArtifact
 	Outputs       map[string][]StepArtifact
 	Logs          []*Logs
-	RunMetadata   map[string]json.RawMessage
+	RunMetadata   zen.Metadata
 }
 
 // StepArtifact is an input or output of a step.

@@ -468,7 +468,7 @@ func TestRunStatusFollowsSteps(t *testing.T) {
 		avs, err := f.db.CreateArtifactVersions(ctx, []NewArtifactVersion{{ArtifactVersion: ArtifactVersion{ProjectID: f.project.ID,
 			ArtifactName: "p::a::output", Type: "DataArtifact", URI: "/tmp/x", Materializer: []byte(`{"module":"m"}`), DataType: []byte(`{"module":"d"}`),
 			SaveType: "step_output"}, Metadata: map[string]json.RawMessage{"size": []byte("2")}}})
-		if err != nil || avs[0].Version != "1" || string(avs[0].RunMetadata["size"]) != "2" {
+		if size, _ := avs[0].RunMetadata.Get("size"); err != nil || avs[0].Version != "1" || string(size) != "2" {
 			t.Fatalf("artifact version: %+v %v", avs, err)
 		}
 		status := func() string {

@@ -25,8 +25,9 @@ type Model struct {
 	LatestVersionName    *string
 	Created, Updated     Time
 
-	User *User
-	Tags []*Tag
+	User           *User
+	Tags           []*Tag
+	Visualizations []*CuratedVisualization
 }
 
 // ModelVersion is one numbered version of a model.
@@ -45,7 +46,7 @@ type ModelVersion struct {
 
 	User        *User
 	Tags        []*Tag
-	RunMetadata map[string]json.RawMessage
+	RunMetadata Metadata
 	// The first services of the version (as many as the reference's page
 	// of them holds) and how many it has.
 	Services      []*Service

@@ -106,10 +106,11 @@ type Snapshot struct {
 	SourceSnapshotID      *uuid.UUID
 	Created, Updated      Time
 
-	User     *User
-	Pipeline *Pipeline
-	Stack    *Stack
-	Tags     []*Tag
+	User           *User
+	Pipeline       *Pipeline
+	Stack          *Stack
+	Tags           []*Tag
+	Visualizations []*CuratedVisualization
 	// Build is the snapshot's build, if any, and StackDeploys whether its
 	// stack has a deployer: what runnable and deployable are made of.
 	Build        *BuildRef
@@ -177,6 +178,10 @@ type Run struct {
 	ActiveWaitCondition *RunWaitCondition
 	// ModelVersion is the run's model version, bare (no relations).
 	ModelVersion *ModelVersion
+	// RunMetadata is the run's own metadata, and with
+	// Store.WithFullRunMetadata its steps' and schedule's too.
+	RunMetadata    Metadata
+	Visualizations []*CuratedVisualization
 }
 
 // BuildRef is a pipeline build as other resources show it.
@@ -227,5 +232,5 @@ type RunWaitCondition struct {
 
 	User        *User
 	Run         *Run
-	RunMetadata map[string]json.RawMessage
+	RunMetadata Metadata
 }

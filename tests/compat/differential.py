@@ -350,9 +350,13 @@ def _strip_validation_inputs(text: str) -> str:
 class Normalizer:
     """Maps one side's generated values to positional placeholders."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_ids: bool = False, keep_timestamps: bool = False) -> None:
         self.maps: dict[str, dict[str, str]] = {}
         self.explicit_color_ids: set[str] = set()
+        # The import test compares a server with its imported copy: there
+        # ids and timestamps are data that must be equal, not noise.
+        self.keep_ids = keep_ids
+        self.keep_timestamps = keep_timestamps
 
     def _ph(self, kind: str, value: str, extra: str = "") -> str:
         m = self.maps.setdefault(kind, {})
@@ -368,7 +372,7 @@ class Normalizer:
 
     def text(self, s: str) -> str:
         if TS_RX.match(s):
-            return "<ts>"
+            return s if self.keep_timestamps else "<ts>"
         if HEX64_RX.match(s):
             return self._ph("hex64", s)
         if VALIDATION_HEAD_RX.match(s) or "\n  File \"" in s:
@@ -379,7 +383,8 @@ class Normalizer:
         s = JWT_RX.sub(lambda m: self._ph("jwt", m.group(0), " claims=" + _jwt_claims(m.group(0))), s)
         s = APIKEY_RX.sub(lambda m: self._ph("apikey", m.group(0)), s)
         s = USER_CODE_PARAM_RX.sub(lambda m: m.group(1) + self._ph("user-code", m.group(2)), s)
-        s = UUID_RX.sub(lambda m: self._ph("id", m.group(0)), s)
+        if not self.keep_ids:
+            s = UUID_RX.sub(lambda m: self._ph("id", m.group(0)), s)
         return s
 
     def value(self, v: Any) -> Any:

@@ -1,0 +1,53 @@
+package zen
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Metadata is a resource's run metadata as the reference answers it: one
+// value per key, the keys in the order of their first row.
+type Metadata struct {
+	keys   []string
+	values map[string]json.RawMessage
+}
+
+// Set gives key its value (a new key goes last).
+func (m *Metadata) Set(key string, value json.RawMessage) {
+	if m.values == nil {
+		m.values = map[string]json.RawMessage{}
+	}
+	if _, ok := m.values[key]; !ok {
+		m.keys = append(m.keys, key)
+	}
+	m.values[key] = value
+}
+
+// Get returns a key's value.
+func (m Metadata) Get(key string) (json.RawMessage, bool) {
+	v, ok := m.values[key]
+	return v, ok
+}
+
+// Keys lists the keys in order.
+func (m Metadata) Keys() []string { return m.keys }
+
+// Len is the number of keys.
+func (m Metadata) Len() int { return len(m.keys) }
+
+// MarshalJSON writes the keys in order ({} when there is none).
+func (m Metadata) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range m.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(m.values[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
