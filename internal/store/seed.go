@@ -71,11 +71,12 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 		return nil, err
 	}
 	if db.dialect.name == "sqlite" {
-		// A large page cache on the one writer connection for the bulk
-		// writes: the random-id indexes otherwise spill and are re-read.
+		// A large page cache (4 GiB) on the one writer connection for the
+		// bulk writes: the random-id indexes otherwise spill and are
+		// re-read.
 		// Foreign keys are not checked (the rows reference what this
 		// function made or read; 4 lookups per run row otherwise).
-		if _, err := db.writer.ExecContext(ctx, "PRAGMA cache_size = -1048576"); err != nil {
+		if _, err := db.writer.ExecContext(ctx, "PRAGMA cache_size = -4194304"); err != nil {
 			return nil, err
 		}
 		if _, err := db.writer.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
@@ -163,8 +164,10 @@ func (db *DB) dropSecondaryIndexes(ctx context.Context, tables ...string) (func(
 
 // seedRows writes Seed's pipelines, snapshots, runs and tag links.
 func (db *DB) seedRows(ctx context.Context, spec SeedSpec, project *zen.Project, users, tags []string, stackID string) (*zen.Project, error) {
-	// About 100,000 rows per transaction.
-	batch := max(1, min(1000, 100000/max(1, spec.RunsPerPipeline)))
+	// About 500,000 rows per transaction: every transaction rewrites most
+	// pages of the random-id primary key indexes (a run's id is a random
+	// UUID), so fewer, larger transactions write far less.
+	batch := max(1, min(5000, 500000/max(1, spec.RunsPerPipeline)))
 	projectID := hexID(project.ID)
 	for start := 0; start < spec.Pipelines; start += batch {
 		end := min(start+batch, spec.Pipelines)
