@@ -98,21 +98,28 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 		order, join = spec.order, ""
 	}
 	from := spec.from + join
-	cols, idCols := selectCols, spec.alias+".id"
-	if shared {
-		cols += ", COUNT(*) OVER ()"
-		idCols += ", COUNT(*) OVER () AS total_rows"
-	}
-	q := "SELECT " + cols + " FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+	q := "SELECT " + selectCols + " FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
 	args := append(append([]any{}, where.args...), l.Size, l.Offset())
-	if l.Offset() >= deepOffset {
+	switch {
+	case shared:
+		// The ids of the page with the total of all matching rows (a
+		// window count over the ids alone: the joins of the page's
+		// columns are not made for every match), then the page's rows.
+		ids := "SELECT " + spec.alias + ".id, COUNT(*) OVER () AS total_rows FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+		q = "SELECT " + selectCols + ", pg.total_rows FROM " + from + " JOIN (" + ids + ") pg ON pg.id = " + spec.alias + ".id ORDER BY " + order
+		if t.db.dialect.name == "postgres" {
+			// A plan for these parameters: a prepared statement's generic
+			// plan guesses the pattern's selectivity and may walk the
+			// sort index through every row instead of the trigram index.
+			if _, err := t.exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+				return info, err
+			}
+		}
+	case l.Offset() >= deepOffset:
 		// Find the page's ids first (the skipped rows are never read),
 		// then read those rows in the same order.
-		ids := "SELECT " + idCols + " FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
-		if shared {
-			cols = selectCols + ", pg.total_rows"
-		}
-		q = "SELECT " + cols + " FROM " + from + " JOIN (" + ids + ") pg ON pg.id = " + spec.alias + ".id ORDER BY " + order
+		ids := "SELECT " + spec.alias + ".id FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+		q = "SELECT " + selectCols + " FROM " + from + " JOIN (" + ids + ") pg ON pg.id = " + spec.alias + ".id ORDER BY " + order
 	}
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
