@@ -96,6 +96,12 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 	if err := rebuild(); err != nil {
 		return nil, fmt.Errorf("rebuild the indexes: %w", err)
 	}
+	if err == nil && db.dialect.name == "postgres" {
+		// Statistics and the visibility map now, as a database that has
+		// run a while has them (index-only scans need the latter), rather
+		// than whenever autovacuum comes by.
+		_, err = db.writer.ExecContext(ctx, "VACUUM (ANALYZE) pipelines, pipeline_snapshots, pipeline_runs, tag_resources")
+	}
 	return project, err
 }
 
