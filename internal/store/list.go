@@ -155,7 +155,7 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 	return info, checkPage(&info, l)
 }
 
-// check sets the page count from the total and refuses a page past the
+// checkPage sets the page count from the total and refuses a page past the
 // last one.
 func checkPage(info *zen.PageInfo, l *filter.List) error {
 	info.TotalPages = (info.Total + l.Size - 1) / l.Size
