@@ -48,10 +48,11 @@ type sortKey struct {
 }
 
 // page runs one list: one COUNT for the exact total and one query for the
-// rows of the page; scan reads each row. scope holds the conditions that
+// rows of the page (or the page alone when it carries the total, see
+// hasTrigramMatch); scan reads each row. scope holds the conditions that
 // are always AND-ed (project, scope_user, ...); the request's conditions
 // are combined with its logical operator.
-func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []clause, selectCols string, scan func(*sql.Rows) error) (zen.PageInfo, error) {
+func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []clause, selectCols string, scan func(interface{ Scan(...any) error }) error) (zen.PageInfo, error) {
 	where, err := t.db.dialect.where(spec, l, scope)
 	if err != nil {
 		return zen.PageInfo{}, err
@@ -70,7 +71,11 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 		}
 		info.Total, counted = n, ok
 	}
-	if !counted {
+	// A trigram-indexed pattern filter costs one index match per
+	// statement: the page then carries the total itself (a window count
+	// over the same rows), and the match runs once.
+	shared := !counted && t.db.dialect.hasTrigramMatch(spec, l)
+	if !counted && !shared {
 		from := spec.from
 		if spec.countFrom != nil {
 			from = spec.countFrom(l)
@@ -79,15 +84,10 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 			return info, err
 		}
 	}
-	info.TotalPages = (info.Total + l.Size - 1) / l.Size
-	if info.Total == 0 {
-		info.TotalPages = 1
-	}
-	if l.Page > info.TotalPages {
-		return info, zen.Errorf(zen.EInvalid, "Invalid page %s. The requested page size is %d and there are a total of %d items for this query. The maximum page value therefore is %d.", l.PageLabel(), l.Size, info.Total, info.TotalPages)
-	}
-	if info.Total == 0 {
-		return info, nil
+	if !shared {
+		if err := checkPage(&info, l); err != nil || info.Total == 0 {
+			return info, err
+		}
 	}
 
 	order, join, err := t.orderBy(spec, l)
@@ -100,7 +100,22 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 	from := spec.from + join
 	q := "SELECT " + selectCols + " FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
 	args := append(append([]any{}, where.args...), l.Size, l.Offset())
-	if l.Offset() >= deepOffset {
+	switch {
+	case shared:
+		// The ids of the page with the total of all matching rows (a
+		// window count over the ids alone: the joins of the page's
+		// columns are not made for every match), then the page's rows.
+		ids := "SELECT " + spec.alias + ".id, COUNT(*) OVER () AS total_rows FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+		q = "SELECT " + selectCols + ", pg.total_rows FROM " + from + " JOIN (" + ids + ") pg ON pg.id = " + spec.alias + ".id ORDER BY " + order
+		if t.db.dialect.name == "postgres" {
+			// A plan for these parameters: a prepared statement's generic
+			// plan guesses the pattern's selectivity and may walk the
+			// sort index through every row instead of the trigram index.
+			if _, err := t.exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+				return info, err
+			}
+		}
+	case l.Offset() >= deepOffset:
 		// Find the page's ids first (the skipped rows are never read),
 		// then read those rows in the same order.
 		ids := "SELECT " + spec.alias + ".id FROM " + from + whereSQL + " ORDER BY " + order + " LIMIT ? OFFSET ?"
@@ -111,12 +126,76 @@ func (t *Tx) page(ctx context.Context, spec *listSpec, l *filter.List, scope []c
 		return info, err
 	}
 	defer rows.Close()
+	var row interface{ Scan(...any) error } = rows
+	if shared {
+		row = totalScanner{rows, &info.Total}
+	}
+	n := 0
 	for rows.Next() {
-		if err := scan(rows); err != nil {
+		n++
+		if err := scan(row); err != nil {
 			return info, err
 		}
 	}
-	return info, rows.Err()
+	if err := rows.Err(); err != nil || !shared {
+		return info, err
+	}
+	if n == 0 && l.Page > 1 {
+		// Past the last page: the error names the total, which the empty
+		// page did not carry.
+		rows.Close()
+		from := spec.from
+		if spec.countFrom != nil {
+			from = spec.countFrom(l)
+		}
+		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM "+from+whereSQL, where.args...).Scan(&info.Total); err != nil {
+			return info, err
+		}
+	}
+	return info, checkPage(&info, l)
+}
+
+// checkPage sets the page count from the total and refuses a page past the
+// last one.
+func checkPage(info *zen.PageInfo, l *filter.List) error {
+	info.TotalPages = (info.Total + l.Size - 1) / l.Size
+	if info.Total == 0 {
+		info.TotalPages = 1
+	}
+	if l.Page > info.TotalPages {
+		return zen.Errorf(zen.EInvalid, "Invalid page %s. The requested page size is %d and there are a total of %d items for this query. The maximum page value therefore is %d.", l.PageLabel(), l.Size, info.Total, info.TotalPages)
+	}
+	return nil
+}
+
+// totalScanner reads a row of a page that carries the list's total in its
+// last column.
+type totalScanner struct {
+	rows  *sql.Rows
+	total *int
+}
+
+func (s totalScanner) Scan(dest ...any) error {
+	return s.rows.Scan(append(dest, s.total)...)
+}
+
+// hasTrigramMatch reports whether a list's conditions include a pattern
+// filter answered through a trigram index (SQLite's FTS5 table,
+// PostgreSQL's pg_trgm index): the index match is the costly part of such
+// a list, so the count and the page share it.
+func (d *dialect) hasTrigramMatch(spec *listSpec, l *filter.List) bool {
+	if d.name != "sqlite" && d.name != "postgres" {
+		return false
+	}
+	for _, c := range l.Conditions {
+		col, ok := spec.columns[c.Field]
+		if ok && col.trigram != nil && (c.Op == filter.Contains || c.Op == filter.StartsWith || c.Op == filter.EndsWith) {
+			if v, ok := c.Value.(string); ok && trigramMatch(v) != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // where renders a list's WHERE condition (without the keyword; empty when
@@ -195,7 +274,7 @@ func listRows[T any](ctx context.Context, db *DB, spec *listSpec, l *filter.List
 	var out *zen.Page[T]
 	err := db.read(ctx, func(tx *Tx) error {
 		out = &zen.Page[T]{Items: []T{}}
-		info, err := tx.page(ctx, spec, l, scope, selectCols, func(rows *sql.Rows) error {
+		info, err := tx.page(ctx, spec, l, scope, selectCols, func(rows interface{ Scan(...any) error }) error {
 			item, err := scan(rows)
 			if err == nil {
 				out.Items = append(out.Items, item)

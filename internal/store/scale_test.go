@@ -150,3 +150,66 @@ func TestTrigramMatch(t *testing.T) {
 		}
 	}
 }
+
+// A name search through the trigram index answers its rows and its exact
+// total in one statement (the page carries the total), on every page,
+// deep pages included; a page past the last one names the total. The
+// bulk rows come from Seed, which also drops and rebuilds the indexes.
+func TestNameSearchPagesAndTotals(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		ctx := context.Background()
+		if _, err := f.db.Seed(ctx, SeedSpec{Pipelines: 620, TagsPerPipeline: 1, RunsPerPipeline: 1, NamePrefix: "bulk"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"other-1", "other-2"} {
+			f.pipeline(t, n)
+		}
+		list := func(query string) (*zen.Page[*zen.Pipeline], int64, error) {
+			before := f.db.Statements()
+			page, err := f.db.ListPipelines(ctx, mustList(t, filter.Pipelines, query), ProjectScope{ProjectID: f.project.ID})
+			return page, f.db.Statements() - before, err
+		}
+		// "0001": bulk-0000001, bulk-0000010..019 and bulk-0000100..199.
+		_, plain, err := list("size=20&sort_by=name&name=startswith:other")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			query       string
+			total, rows int
+			first       string
+		}{
+			{"size=20&sort_by=name&name=contains:0001", 111, 20, "bulk-0000001"},
+			{"size=20&page=6&sort_by=name&name=contains:0001", 111, 11, "bulk-0000189"},
+			{"size=500&page=2&sort_by=name&name=contains:bulk", 620, 120, "bulk-0000500"},
+			{"size=200&page=3&sort_by=desc:name&name=startswith:BULK-", 620, 200, "bulk-0000219"},
+			{"size=20&name=endswith:nothing-here", 0, 0, ""},
+			{"size=20&sort_by=name&name=contains:bulk&name=contains:other&logical_operator=or", 622, 20, "bulk-0000000"},
+		} {
+			page, n, err := list(c.query)
+			if err != nil {
+				t.Fatalf("%s: %v", c.query, err)
+			}
+			first := ""
+			if len(page.Items) > 0 {
+				first = page.Items[0].Name
+			}
+			if page.Total != c.total || len(page.Items) != c.rows || first != c.first {
+				t.Errorf("%s: total %d, %d rows from %q; want %d, %d from %q", c.query, page.Total, len(page.Items), first, c.total, c.rows, c.first)
+			}
+			if wantPages := max(1, (c.total+page.MaxSize-1)/page.MaxSize); page.TotalPages != wantPages {
+				t.Errorf("%s: %d pages, want %d", c.query, page.TotalPages, wantPages)
+			}
+			if n > plain {
+				t.Errorf("%s: %d statements, a search without the trigram index takes %d", c.query, n, plain)
+			}
+		}
+		if _, _, err := list("size=20&page=7&name=contains:0001"); err == nil || !strings.Contains(err.Error(), "a total of 111 items") {
+			t.Errorf("page past the last: %v", err)
+		}
+		if _, _, err := list("size=20&page=2&name=contains:nothing-here"); err == nil || !strings.Contains(err.Error(), "a total of 0 items") {
+			t.Errorf("page past the last of none: %v", err)
+		}
+	})
+}

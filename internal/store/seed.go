@@ -71,16 +71,110 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 		return nil, err
 	}
 	if db.dialect.name == "sqlite" {
-		// A large page cache on the one writer connection for the bulk
-		// writes: the random-id indexes otherwise spill and are re-read.
-		if _, err := db.writer.ExecContext(ctx, "PRAGMA cache_size = -1048576"); err != nil {
+		// A large page cache (4 GiB) on the one writer connection for the
+		// bulk writes: the random-id indexes otherwise spill and are
+		// re-read.
+		// Foreign keys are not checked (the rows reference what this
+		// function made or read; 4 lookups per run row otherwise).
+		if _, err := db.writer.ExecContext(ctx, "PRAGMA cache_size = -4194304"); err != nil {
+			return nil, err
+		}
+		if _, err := db.writer.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 			return nil, err
 		}
 		defer db.writer.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+		defer db.writer.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
 	}
-	// About 50,000 rows per transaction.
-	batch := max(1, min(500, 50000/max(1, spec.RunsPerPipeline)))
-	projectID, stackID := hexID(project.ID), stacks[0]
+	// The secondary indexes of the bulk tables are dropped for the writes
+	// and built again at the end (a sort each, rather than a random
+	// insertion per row into each of them); the unique constraints stay.
+	rebuild, err := db.dropSecondaryIndexes(ctx, "pipelines", "pipeline_snapshots", "pipeline_runs", "tag_resources")
+	if err != nil {
+		return nil, err
+	}
+	project, err = db.seedRows(ctx, spec, project, users, tags, stacks[0])
+	if err := rebuild(); err != nil {
+		return nil, fmt.Errorf("rebuild the indexes: %w", err)
+	}
+	if err == nil && db.dialect.name == "postgres" {
+		// Statistics and the visibility map now, as a database that has
+		// run a while has them (index-only scans need the latter), rather
+		// than whenever autovacuum comes by.
+		_, err = db.writer.ExecContext(ctx, "VACUUM (ANALYZE) pipelines, pipeline_snapshots, pipeline_runs, tag_resources")
+	}
+	return project, err
+}
+
+// dropSecondaryIndexes drops the indexes of the tables that no constraint
+// owns and returns the function that creates them again (in one
+// transaction per index). On MySQL it does nothing.
+func (db *DB) dropSecondaryIndexes(ctx context.Context, tables ...string) (func() error, error) {
+	var q string
+	switch db.dialect.name {
+	case "sqlite":
+		q = `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (` + placeholders(len(tables)) + `)`
+	case "postgres":
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN (` + placeholders(len(tables)) + `)
+			AND indexname NOT IN (SELECT conname FROM pg_constraint)`
+	default:
+		return func() error { return nil }, nil
+	}
+	args := make([]any, len(tables))
+	for i, t := range tables {
+		args[i] = t
+	}
+	var names, defs []string
+	err := db.read(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n, d string
+			if err := rows.Scan(&n, &d); err != nil {
+				return err
+			}
+			names, defs = append(names, n), append(defs, d)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	rebuild := func() error {
+		ctx := context.WithoutCancel(ctx)
+		for _, d := range defs {
+			if err := db.write(ctx, func(tx *Tx) error {
+				_, err := tx.exec(ctx, d)
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = db.write(ctx, func(tx *Tx) error {
+		for _, n := range names {
+			if _, err := tx.exec(ctx, "DROP INDEX "+n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rebuild, nil
+}
+
+// seedRows writes Seed's pipelines, snapshots, runs and tag links.
+func (db *DB) seedRows(ctx context.Context, spec SeedSpec, project *zen.Project, users, tags []string, stackID string) (*zen.Project, error) {
+	// About 500,000 rows per transaction: every transaction rewrites most
+	// pages of the random-id primary key indexes (a run's id is a random
+	// UUID), so fewer, larger transactions write far less.
+	batch := max(1, min(5000, 500000/max(1, spec.RunsPerPipeline)))
+	projectID := hexID(project.ID)
 	for start := 0; start < spec.Pipelines; start += batch {
 		end := min(start+batch, spec.Pipelines)
 		err := db.write(ctx, func(tx *Tx) error {
