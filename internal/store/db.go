@@ -30,6 +30,9 @@ type DB struct {
 	// single connection, so concurrent writers queue in Go instead of
 	// failing with "database is locked".
 	writer *sql.DB
+	// group batches the writer's transactions on SQLite (groupcommit.go);
+	// nil on server engines.
+	group *groupCommit
 	// reader serves read-only transactions; on SQLite a pool of WAL readers.
 	reader  *sql.DB
 	dialect *dialect
@@ -170,6 +173,7 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
 	db := &DB{writer: writer, reader: reader, dialect: sqliteDialect, url: rawURL, Now: time.Now}
+	db.group = &groupCommit{db: db, maxWork: groupMaxWork}
 	// The first writer connection creates the file and switches it to WAL
 	// before a read-only connection may look at it. Switching the journal
 	// mode does not wait on SQLite's busy handler: when other processes
@@ -322,7 +326,9 @@ func (db *DB) readOne(ctx context.Context, fn func(*Tx) error) error {
 // write runs fn in a read-write transaction and commits it when fn
 // succeeds. A transaction the engine aborted to break a deadlock (or, on
 // SQLite, one that found the file locked) is run again from the start, a
-// few times, so that concurrent writers queue instead of failing.
+// few times, so that concurrent writers queue instead of failing. On
+// SQLite, writers that wait share one transaction and its commit
+// (groupcommit.go); each function still succeeds or fails alone.
 func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 6; attempt++ {
@@ -334,8 +340,12 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 			case <-time.After(wait + time.Duration(rand.Int64N(int64(wait)))):
 			}
 		}
-		err = db.inTx(ctx, db.writer, nil, fn)
-		if !db.dialect.isRetryable(err) {
+		if db.group != nil {
+			err = db.group.do(ctx, fn)
+		} else {
+			err = db.inTx(ctx, db.writer, nil, fn)
+		}
+		if !db.dialect.isRetryable(err) && !errors.Is(err, errBatchRolledBack) {
 			return err
 		}
 	}
