@@ -329,3 +329,33 @@ func TestGroupCommitOwnNow(t *testing.T) {
 		t.Errorf("both functions stamped %d", a)
 	}
 }
+
+// A batch whose work passes its time bound leaves the functions not
+// started to the next batches.
+func TestGroupCommitWorkBound(t *testing.T) {
+	db := groupDB(t)
+	ctx := context.Background()
+	db.group.maxWork = 0 // one function per batch
+	release, held := holdWriter(t, db)
+	before := db.group.commits.Load()
+	errs := make(chan error, 5)
+	for i := range 5 {
+		go func() { errs <- db.write(ctx, func(tx *Tx) error { return gcInsert(ctx, tx, fmt.Sprint(i)) }) }()
+	}
+	waitQueued(t, db, 5)
+	close(release)
+	<-held
+	for range 5 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		if !gcHas(t, db, fmt.Sprint(i)) {
+			t.Errorf("%d missing", i)
+		}
+	}
+	if c := db.group.commits.Load() - before; c != 6 {
+		t.Errorf("%d commits, want 6", c)
+	}
+}
