@@ -174,7 +174,7 @@ func (g *groupCommit) run(batch []*writeReq) (left []*writeReq) {
 	}
 	start := time.Now()
 	for i, r := range batch {
-		if len(ran) > 0 && time.Since(start) > g.maxWork {
+		if i > 0 && time.Since(start) > g.maxWork {
 			left = batch[i:]
 			break
 		}
