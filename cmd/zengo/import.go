@@ -34,7 +34,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	merge := s.add("merge", "", "false", "import into a store that already holds data (colliding rows are reported, not written)")
 	keepIdentity := s.add("keep-server-identity", "", "false", "keep the source's server id (and, with --jwt-secret-key, its JWT key) so that logged-in clients stay logged in")
 	jwtKey := s.add("jwt-secret-key", "ZENML_SERVER_JWT_SECRET_KEY", "", "the source server's ZENML_SERVER_JWT_SECRET_KEY (ZenML keeps it outside its database)")
-	batch := s.add("batch", "", "2000", "source rows per transaction")
+	batch := s.add("batch", "", "20000", "source rows per transaction")
 	progress := s.add("progress", "", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
 	s.fs.Usage = func(orig func()) func() {
 		return func() { fmt.Fprint(stderr, "zengo import --from URL [flags]\n\n"+importHelp+"\n"); orig() }

@@ -64,13 +64,16 @@ type TableCount struct {
 // ErrRejected is an import that finished with rows it could not write.
 var ErrRejected = errors.New("some rows could not be imported")
 
+// bulkCacheMiB is the target's page cache during an import (SQLite).
+const bulkCacheMiB = 1024
+
 // Run imports src into target, or continues an import that was
 // interrupted. It returns the verification's result; an error when a row
 // could not be imported (ErrRejected, with the rows in the result) or a
 // count does not match.
 func Run(ctx context.Context, src *Source, target *store.DB, cfg Config) (*Result, error) {
 	if cfg.Batch <= 0 {
-		cfg.Batch = 2000
+		cfg.Batch = 20000
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = noProgress{}
@@ -118,6 +121,13 @@ func Run(ctx context.Context, src *Source, target *store.DB, cfg Config) (*Resul
 	} else {
 		cfg.Progress.Note("resuming the interrupted import")
 	}
+	// A bounded page cache for the writes (the importer's memory stays
+	// within it whatever the source's size).
+	restore, err := target.BulkWriterCache(ctx, bulkCacheMiB)
+	if err != nil {
+		return nil, err
+	}
+	defer restore()
 	for _, t := range tables() {
 		cp := state.Checkpoints[t.source]
 		if cp.Done {

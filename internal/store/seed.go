@@ -76,13 +76,14 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 		// re-read.
 		// Foreign keys are not checked (the rows reference what this
 		// function made or read; 4 lookups per run row otherwise).
-		if _, err := db.writer.ExecContext(ctx, "PRAGMA cache_size = -4194304"); err != nil {
+		restore, err := db.BulkWriterCache(ctx, 4096)
+		if err != nil {
 			return nil, err
 		}
+		defer restore()
 		if _, err := db.writer.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 			return nil, err
 		}
-		defer db.writer.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
 		defer db.writer.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
 	}
 	// The secondary indexes of the bulk tables are dropped for the writes
