@@ -203,6 +203,18 @@ func dump(t *testing.T, path string) map[string][]string {
 		}
 		rows.Close()
 	}
+	// The indexes: an import drops the bulk tables' secondary indexes while
+	// it writes and must leave them all as a new store has them.
+	rows, err := db.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n, q string
+		rows.Scan(&n, &q)
+		out["#indexes"] = append(out["#indexes"], n+": "+q)
+	}
+	rows.Close()
 	for k := range out {
 		sortStrings(out[k])
 	}
@@ -282,6 +294,11 @@ func TestImportResumesToTheSameResult(t *testing.T) {
 				t.Errorf("%s differs:\n whole %v\n parts %v", k, a[k], b[k])
 			}
 		}
+	}
+	fresh := filepath.Join(t.TempDir(), "fresh.db")
+	openTarget(t, fresh)
+	if want := dump(t, fresh)["#indexes"]; !reflect.DeepEqual(a["#indexes"], want) || len(want) < 20 {
+		t.Errorf("indexes after an import:\n%v\nin a new store:\n%v", a["#indexes"], want)
 	}
 	if got := len(a["pipeline_runs"]); got != 5 {
 		t.Errorf("%d runs imported", got)

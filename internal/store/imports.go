@@ -96,7 +96,7 @@ func (db *DB) ImportState(ctx context.Context) (*ImportState, error) {
 			cp.LastKey = key
 			if name == "#source" {
 				st.SourceID = key
-			} else {
+			} else if !strings.HasPrefix(name, importIndexRow) {
 				st.Checkpoints[name] = cp
 			}
 			return nil
@@ -159,58 +159,127 @@ type ImportSettings struct {
 // and records which source is read.
 func (db *DB) ImportBegin(ctx context.Context, s ImportSettings) error {
 	return db.write(ctx, func(tx *Tx) error {
-		if s.ReplaceBootstrap {
-			for _, t := range []string{"stack_components", "stacks", "components", "flavors", "users", "projects"} {
-				if _, err := tx.exec(ctx, `DELETE FROM `+t); err != nil {
+		if err := tx.importSettings(ctx, s); err != nil {
+			return err
+		}
+		return tx.deferIndexes(ctx)
+	})
+}
+
+// importBulkTables are the tables an import fills by the million; their
+// secondary indexes are built once at the end rather than row by row.
+var importBulkTables = []string{"pipeline_snapshots", "pipeline_runs", "step_runs", "step_run_artifacts", "artifact_versions",
+	"artifact_visualizations", "run_metadata", "tag_resources", "logs", "model_version_artifacts", "model_version_runs"}
+
+// deferIndexes drops the bulk tables' secondary indexes for the import and
+// records the statements that make them again as '#index:NAME' rows of
+// import_progress, in the import's first transaction: an interrupted
+// import still knows them, and ImportFinish builds them.
+func (tx *Tx) deferIndexes(ctx context.Context) error {
+	names, defs, err := tx.secondaryIndexes(ctx, importBulkTables)
+	if err != nil {
+		return err
+	}
+	for i, n := range names {
+		if _, err := tx.exec(ctx, `INSERT INTO import_progress (source_table, last_key, rows_read, done) VALUES (?, ?, 0, FALSE)`, importIndexRow+n, defs[i]); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, "DROP INDEX "+n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importIndexRow prefixes the import_progress rows of deferred indexes.
+const importIndexRow = "#index:"
+
+// buildDeferredIndexes makes the indexes deferIndexes dropped, each in a
+// transaction that also forgets its row (a rerun builds what is left).
+func (db *DB) buildDeferredIndexes(ctx context.Context) error {
+	var names, defs []string
+	err := db.read(ctx, func(tx *Tx) error {
+		return tx.each(ctx, `SELECT source_table, last_key FROM import_progress WHERE source_table LIKE '#index:%' ORDER BY source_table`, nil,
+			func(r *sql.Rows) error {
+				var n, d string
+				if err := r.Scan(&n, &d); err != nil {
+					return err
+				}
+				names, defs = append(names, n), append(defs, d)
+				return nil
+			})
+	})
+	if err != nil {
+		return err
+	}
+	for i, n := range names {
+		if err := db.write(ctx, func(tx *Tx) error {
+			if _, err := tx.exec(ctx, defs[i]); err != nil {
+				return err
+			}
+			_, err := tx.exec(ctx, `DELETE FROM import_progress WHERE source_table = ?`, n)
+			return err
+		}); err != nil {
+			return fmt.Errorf("build index %s: %w", strings.TrimPrefix(n, importIndexRow), err)
+		}
+	}
+	return nil
+}
+
+// importSettings removes the bootstrap's rows when asked and writes the
+// server settings and the source's id (ImportBegin's first part).
+func (tx *Tx) importSettings(ctx context.Context, s ImportSettings) error {
+	if s.ReplaceBootstrap {
+		for _, t := range []string{"stack_components", "stacks", "components", "flavors", "users", "projects"} {
+			if _, err := tx.exec(ctx, `DELETE FROM `+t); err != nil {
+				return err
+			}
+		}
+	}
+	var serverID, secret string
+	if s.KeepSettings {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			if s.ServerID != "" {
+				if _, err := tx.exec(ctx, `UPDATE server_settings SET server_id = ? WHERE id = 1`, s.ServerID); err != nil {
 					return err
 				}
 			}
-		}
-		var serverID, secret string
-		if s.KeepSettings {
-			var n int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM server_settings`).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				if s.ServerID != "" {
-					if _, err := tx.exec(ctx, `UPDATE server_settings SET server_id = ? WHERE id = 1`, s.ServerID); err != nil {
-						return err
-					}
+			if s.JWTSecret != "" {
+				if _, err := tx.exec(ctx, `UPDATE server_settings SET jwt_secret = ? WHERE id = 1`, s.JWTSecret); err != nil {
+					return err
 				}
-				if s.JWTSecret != "" {
-					if _, err := tx.exec(ctx, `UPDATE server_settings SET jwt_secret = ? WHERE id = 1`, s.JWTSecret); err != nil {
-						return err
-					}
-				}
-				_, err := tx.exec(ctx, `INSERT INTO import_progress (source_table, last_key, rows_read, done) VALUES ('#source', ?, 0, FALSE)`, s.SourceID)
-				return err
 			}
-		}
-		err := tx.queryRow(ctx, `SELECT server_id, jwt_secret FROM server_settings WHERE id = 1`).Scan(&serverID, &secret)
-		if errors.Is(err, sql.ErrNoRows) {
-			serverID, secret = s.NewServerID, s.NewJWTSecret
-		} else if err != nil {
+			_, err := tx.exec(ctx, `INSERT INTO import_progress (source_table, last_key, rows_read, done) VALUES ('#source', ?, 0, FALSE)`, s.SourceID)
 			return err
 		}
-		if s.ServerID != "" {
-			serverID = s.ServerID
-		}
-		if s.JWTSecret != "" {
-			secret = s.JWTSecret
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM server_settings`); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO server_settings (id, server_id, jwt_secret, server_name, logo_url, active, enable_analytics,
-			display_announcements, display_updates, onboarding_state, last_user_activity, created, updated)
-			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, serverID, secret, s.ServerName, s.LogoURL, s.Active, s.EnableAnalytics,
-			s.DisplayAnnouncements, s.DisplayUpdates, s.OnboardingState, s.LastUserActivity, s.Created, s.Updated); err != nil {
-			return err
-		}
-		_, err = tx.exec(ctx, `INSERT INTO import_progress (source_table, last_key, rows_read, done) VALUES ('#source', ?, 0, FALSE)`, s.SourceID)
+	}
+	err := tx.queryRow(ctx, `SELECT server_id, jwt_secret FROM server_settings WHERE id = 1`).Scan(&serverID, &secret)
+	if errors.Is(err, sql.ErrNoRows) {
+		serverID, secret = s.NewServerID, s.NewJWTSecret
+	} else if err != nil {
 		return err
-	})
+	}
+	if s.ServerID != "" {
+		serverID = s.ServerID
+	}
+	if s.JWTSecret != "" {
+		secret = s.JWTSecret
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM server_settings`); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO server_settings (id, server_id, jwt_secret, server_name, logo_url, active, enable_analytics,
+		display_announcements, display_updates, onboarding_state, last_user_activity, created, updated)
+		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, serverID, secret, s.ServerName, s.LogoURL, s.Active, s.EnableAnalytics,
+		s.DisplayAnnouncements, s.DisplayUpdates, s.OnboardingState, s.LastUserActivity, s.Created, s.Updated); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO import_progress (source_table, last_key, rows_read, done) VALUES ('#source', ?, 0, FALSE)`, s.SourceID)
+	return err
 }
 
 // ImportBatch writes one batch and its checkpoint in one transaction,
@@ -314,6 +383,9 @@ func (tx *Tx) importCheckpoint(ctx context.Context, b *ImportBatch, rejects []Im
 // latest run, version and activity columns) from the imported rows, and
 // clears the checkpoints: the import is complete.
 func (db *DB) ImportFinish(ctx context.Context) error {
+	if err := db.buildDeferredIndexes(ctx); err != nil {
+		return err
+	}
 	return db.write(ctx, func(tx *Tx) error {
 		for _, q := range []string{
 			`UPDATE projects SET pipeline_count = (SELECT COUNT(*) FROM pipelines p WHERE p.project_id = projects.id),

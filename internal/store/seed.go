@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -110,35 +111,11 @@ func (db *DB) Seed(ctx context.Context, spec SeedSpec) (*zen.Project, error) {
 // owns and returns the function that creates them again (in one
 // transaction per index). On MySQL it does nothing.
 func (db *DB) dropSecondaryIndexes(ctx context.Context, tables ...string) (func() error, error) {
-	var q string
-	switch db.dialect.name {
-	case "sqlite":
-		q = `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (` + placeholders(len(tables)) + `)`
-	case "postgres":
-		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN (` + placeholders(len(tables)) + `)
-			AND indexname NOT IN (SELECT conname FROM pg_constraint)`
-	default:
-		return func() error { return nil }, nil
-	}
-	args := make([]any, len(tables))
-	for i, t := range tables {
-		args[i] = t
-	}
 	var names, defs []string
 	err := db.read(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n, d string
-			if err := rows.Scan(&n, &d); err != nil {
-				return err
-			}
-			names, defs = append(names, n), append(defs, d)
-		}
-		return rows.Err()
+		var err error
+		names, defs, err = tx.secondaryIndexes(ctx, tables)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -167,6 +144,36 @@ func (db *DB) dropSecondaryIndexes(ctx context.Context, tables ...string) (func(
 		return nil, err
 	}
 	return rebuild, nil
+}
+
+// secondaryIndexes names the indexes of tables that no constraint owns
+// and that enforce nothing (not unique), with the statements that create
+// them: what bulk writes may drop and build again at the end. None on
+// MySQL (its indexes stay).
+func (tx *Tx) secondaryIndexes(ctx context.Context, tables []string) (names, defs []string, err error) {
+	var q string
+	switch tx.db.dialect.name {
+	case "sqlite":
+		q = `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN (` + placeholders(len(tables)) + `)`
+	case "postgres":
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN (` + placeholders(len(tables)) + `)
+			AND indexname NOT IN (SELECT conname FROM pg_constraint) AND indexdef NOT LIKE 'CREATE UNIQUE%'`
+	default:
+		return nil, nil, nil
+	}
+	args := make([]any, len(tables))
+	for i, t := range tables {
+		args[i] = t
+	}
+	err = tx.each(ctx, q, args, func(r *sql.Rows) error {
+		var n, d string
+		if err := r.Scan(&n, &d); err != nil {
+			return err
+		}
+		names, defs = append(names, n), append(defs, d)
+		return nil
+	})
+	return names, defs, err
 }
 
 // seedRows writes Seed's pipelines, snapshots, runs and tag links.
