@@ -260,17 +260,7 @@ func descendants(pid int) []int {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
+		f := statFields(p)
 		if len(f) < 2 {
 			continue
 		}
@@ -418,17 +408,8 @@ func DirSize(dir string) int64 {
 func CPUSeconds(pid int) float64 {
 	var ticks int64
 	for _, p := range append([]int{pid}, descendants(pid)...) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
 		// After the comm: state(0) ppid(1) ... utime(11) stime(12).
-		f := strings.Fields(s[i+1:])
+		f := statFields(p)
 		if len(f) < 13 {
 			continue
 		}
@@ -437,4 +418,20 @@ func CPUSeconds(pid int) float64 {
 		ticks += u + st
 	}
 	return float64(ticks) / 100
+}
+
+// statFields reads /proc/PID/stat and returns its fields after the
+// command name (state, ppid, ...); the name may hold spaces, so the line is
+// cut at its last ')'. Nil when the process is gone.
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
 }
