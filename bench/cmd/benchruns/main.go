@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -22,6 +21,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"zengo/bench/internal/report"
 
 	"zengo/bench/internal/flagenv"
 	"zengo/bench/internal/proc"
@@ -412,17 +412,9 @@ func writeReport(c *config, rep any, kind string, md func(*strings.Builder), sum
 	}
 	var b strings.Builder
 	md(&b)
-	mdPath, jsonPath := filepath.Join(c.out, name+".md"), filepath.Join(c.out, name+".json")
-	if err := os.WriteFile(mdPath, []byte(b.String()), 0o644); err != nil {
+	if err := report.Write(c.out, name, b.String(), rep); err != nil {
 		return err
 	}
-	j, _ := json.MarshalIndent(rep, "", "  ")
-	if err := os.WriteFile(jsonPath, append(j, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Println()
-	fmt.Print(b.String())
-	fmt.Printf("\nwritten: %s, %s\n", mdPath, jsonPath)
 	for _, s := range summary {
 		fmt.Println(s)
 	}

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"zengo/bench/internal/report"
 
 	"zengo/bench/internal/flagenv"
 	"zengo/bench/internal/floor"
@@ -305,20 +305,11 @@ func run() error {
 			base = "compare-postgres-" + stamp
 		}
 	}
-	mdPath := filepath.Join(*out, base+".md")
-	jsonPath := filepath.Join(*out, base+".json")
 	var md strings.Builder
 	writeMarkdown(&md, rep)
-	if err := os.WriteFile(mdPath, []byte(md.String()), 0o644); err != nil {
+	if err := report.Write(*out, base, md.String(), rep); err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(rep, "", "  ")
-	if err := os.WriteFile(jsonPath, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Println()
-	fmt.Print(md.String())
-	fmt.Printf("\nwritten: %s, %s\n", mdPath, jsonPath)
 	fmt.Println(rep.Summary)
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"zengo/bench/internal/report"
 
 	"github.com/jackc/pgx/v5"
 
@@ -231,18 +232,7 @@ func run() error {
 	}
 	var md strings.Builder
 	writeMarkdown(&md, rep)
-	mdPath, jsonPath := filepath.Join(c.out, base+".md"), filepath.Join(c.out, base+".json")
-	if err := os.WriteFile(mdPath, []byte(md.String()), 0o644); err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(rep, "", "  ")
-	if err := os.WriteFile(jsonPath, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Println()
-	fmt.Print(md.String())
-	fmt.Printf("\nwritten: %s, %s\n", mdPath, jsonPath)
-	return nil
+	return report.Write(c.out, base, md.String(), rep)
 }
 
 func runCase(ctx context.Context, c config, engine string, size int) (*Case, error) {
