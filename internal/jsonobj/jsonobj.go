@@ -101,19 +101,25 @@ func (o *Object) Keys() []string { return o.keys }
 
 // MarshalJSON writes the object with its keys in order.
 func (o *Object) MarshalJSON() ([]byte, error) {
+	return Ordered(o.keys, o.values), nil
+}
+
+// Ordered writes a JSON object with the members of values in the order of
+// keys.
+func Ordered(keys []string, values map[string]json.RawMessage) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, k := range o.keys {
+	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		kb, _ := json.Marshal(k)
 		b.Write(kb)
 		b.WriteByte(':')
-		b.Write(o.values[k])
+		b.Write(values[k])
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return b.Bytes()
 }
 
 // Overlay returns the defaults object with given's members laid over it:

@@ -1,8 +1,8 @@
 package zen
 
 import (
-	"bytes"
 	"encoding/json"
+	"zengo/internal/jsonobj"
 )
 
 // Metadata is a resource's run metadata as the reference answers it: one
@@ -37,17 +37,5 @@ func (m Metadata) Len() int { return len(m.keys) }
 
 // MarshalJSON writes the keys in order ({} when there is none).
 func (m Metadata) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range m.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(m.values[k])
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return jsonobj.Ordered(m.keys, m.values), nil
 }
